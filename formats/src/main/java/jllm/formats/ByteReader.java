@@ -1,0 +1,117 @@
+package jllm.formats;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A bounds-checked little-endian cursor over a file's bytes. Every read that would pass the end
+ * becomes a {@link FormatException} naming the file, the field being read and its offset, so a
+ * truncated or corrupt header can never read outside the mapping or allocate without limit.
+ */
+final class ByteReader {
+    static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final MemorySegment bytes;
+    private final String file;
+    private long position;
+
+    ByteReader(MemorySegment bytes, String file) {
+        this.bytes = bytes;
+        this.file = file;
+    }
+
+    String file() { return file; }
+
+    long position() { return position; }
+
+    void seek(long position) { this.position = position; }
+
+    long size() { return bytes.byteSize(); }
+
+    long remaining() { return bytes.byteSize() - position; }
+
+    FormatException error(String field, long offset, String problem) {
+        return new FormatException(file, field, offset, problem);
+    }
+
+    /** Fails unless {@code n} more bytes can be read for {@code field}. */
+    void require(long n, String field) {
+        if (n < 0 || n > remaining()) {
+            throw error(field, position, "needs " + n + " bytes but the file has only " + Math.max(0, remaining())
+                    + " left (truncated or corrupt)");
+        }
+    }
+
+    byte u8(String field) {
+        require(1, field);
+        return bytes.get(U8, position++);
+    }
+
+    short i16(String field) {
+        require(2, field);
+        short v = bytes.get(I16, position);
+        position += 2;
+        return v;
+    }
+
+    int i32(String field) {
+        require(4, field);
+        int v = bytes.get(I32, position);
+        position += 4;
+        return v;
+    }
+
+    long i64(String field) {
+        require(8, field);
+        long v = bytes.get(I64, position);
+        position += 8;
+        return v;
+    }
+
+    float f32(String field) {
+        require(4, field);
+        float v = bytes.get(F32, position);
+        position += 4;
+        return v;
+    }
+
+    double f64(String field) {
+        require(8, field);
+        double v = bytes.get(F64, position);
+        position += 8;
+        return v;
+    }
+
+    /** Reads a count (u64) that must be small enough that {@code count * minBytesEach} bytes can follow. */
+    long count(String field, long minBytesEach) {
+        long at = position;
+        long n = i64(field);
+        if (n < 0 || (minBytesEach > 0 && n > remaining() / minBytesEach)) {
+            throw error(field, at, "count " + Long.toUnsignedString(n) + " cannot fit in the "
+                    + remaining() + " bytes that follow");
+        }
+        return n;
+    }
+
+    /** Reads {@code length} bytes as UTF-8 (GGUF and safetensors strings are UTF-8 by spec). */
+    String utf8(long length, String field) {
+        return new String(bytes(length, field), StandardCharsets.UTF_8);
+    }
+
+    byte[] bytes(long length, String field) {
+        require(length, field);
+        if (length > Integer.MAX_VALUE - 16) {
+            throw error(field, position, length + " bytes is too long");
+        }
+        byte[] raw = bytes.asSlice(position, length).toArray(U8);
+        position += length;
+        return raw;
+    }
+}
