@@ -1,0 +1,153 @@
+package jllm.kernels;
+
+import jllm.formats.GgmlType;
+import jllm.formats.quant.QuantCodecs;
+
+/**
+ * An activation (one or more rows of floats) converted to what a weight type's dot product needs,
+ * as in ggml's {@code vec_dot_type}: F32 kept, F16/BF16 rounded, Q8_0 / Q8_1 / Q8_K quantized.
+ * Quantized codes are stored as floats (exact small integers) so the vector kernels can multiply
+ * them without widening; block scales as floats. Buffers grow on demand and are reused.
+ *
+ * <p>The quantizers give the same codes and scales as ggml's reference quantizers
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q8_1_ref}, {@code quantize_row_q8_K_ref}),
+ * i.e. the bytes of {@link QuantCodecs#quantize}.
+ */
+final class Activation {
+    /** Codes (or rounded values for F16/BF16), batch x cols. */
+    float[] q = new float[0];
+    /** Block scales (fp16-rounded for Q8_0/Q8_1, float32 for Q8_K), batch x blocks. */
+    float[] d = new float[0];
+    /** Q8_1: s = d*sum(q) (fp16-rounded) per block; Q8_K: bsums (sums of 16 codes), batch x cols/16. */
+    float[] s = new float[0];
+
+    int cols;
+
+    /** Kinds of activation encoding. */
+    static final int F32 = 0, F16 = 1, BF16 = 2, Q8_0 = 3, Q8_1 = 4, Q8_K = 5;
+
+    static int kindFor(GgmlType weight) {
+        return switch (weight) {
+            case F32 -> F32;
+            case F16 -> F16;
+            case BF16 -> BF16;
+            case Q8_0, Q4_0, Q5_0 -> Q8_0;
+            case Q4_1, Q5_1 -> Q8_1;
+            case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K;
+            default -> throw new IllegalArgumentException("no kernel for " + weight);
+        };
+    }
+
+    /** Fills row {@code b} of the buffers (sized for {@code batch} rows) from x[xOff .. xOff+cols). */
+    void prepare(int kind, float[] x, int xOff, int cols, int b, int batch) {
+        this.cols = cols;
+        if (kind == F32) {
+            return;
+        }
+        ensure(cols, batch);
+        int qo = b * cols;
+        switch (kind) {
+            case F16 -> {
+                for (int i = 0; i < cols; i++) {
+                    q[qo + i] = Float.float16ToFloat(QuantCodecs.floatToHalf(x[xOff + i]));
+                }
+            }
+            case BF16 -> {
+                for (int i = 0; i < cols; i++) {
+                    q[qo + i] = QuantCodecs.bf16ToFloat(QuantCodecs.floatToBf16(x[xOff + i]));
+                }
+            }
+            case Q8_0 -> quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), null, 0);
+            case Q8_1 -> quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), s, b * (cols / 32));
+            case Q8_K -> quantizeQ8K(x, xOff, cols, q, qo, d, b * (cols / 256), s, b * (cols / 16));
+            default -> throw new IllegalArgumentException("kind " + kind);
+        }
+    }
+
+    private void ensure(int cols, int batch) {
+        int nq = cols * batch;
+        if (q.length < nq) {
+            q = new float[nq];
+        }
+        int nd = (cols / 32) * batch;
+        if (d.length < nd) {
+            d = new float[nd];
+        }
+        int ns = Math.max(cols / 16, cols / 32) * batch;
+        if (s.length < ns) {
+            s = new float[ns];
+        }
+    }
+
+    /**
+     * Q8_0 ({@code sums == null}) or Q8_1: d = amax/127 (stored fp16), codes roundf(x/d); Q8_1
+     * also s = fp16(sum(codes) * d) with the unrounded d.
+     */
+    static void quantizeQ8(float[] x, int xo, int n, float[] q, int qo, float[] d, int dOff,
+                           float[] sums, int sOff) {
+        int nb = n / 32;
+        for (int i = 0; i < nb; i++, xo += 32, qo += 32) {
+            float amax = 0f;
+            for (int j = 0; j < 32; j++) {
+                float a = Math.abs(x[xo + j]);
+                amax = amax > a ? amax : a;
+            }
+            float dd = amax / 127;
+            float id = dd != 0f ? 1.0f / dd : 0.0f;
+            d[dOff + i] = Float.float16ToFloat(QuantCodecs.floatToHalf(dd));
+            int sum = 0;
+            for (int j = 0; j < 32; j++) {
+                int v = roundHalfAway(x[xo + j] * id);
+                q[qo + j] = v;
+                sum += v;
+            }
+            if (sums != null) {
+                sums[sOff + i] = Float.float16ToFloat(QuantCodecs.floatToHalf(sum * dd));
+            }
+        }
+    }
+
+    /**
+     * Q8_K: iscale = -127/signed_max, codes min(127, nearest_int(iscale*x)) (half to even),
+     * d = 1/iscale (float32, negative when the extreme is positive), bsums per 16.
+     */
+    static void quantizeQ8K(float[] x, int xo, int n, float[] q, int qo, float[] d, int dOff,
+                            float[] bsums, int sOff) {
+        int nb = n / 256;
+        for (int i = 0; i < nb; i++, xo += 256, qo += 256) {
+            float max = 0;
+            float amax = 0;
+            for (int j = 0; j < 256; ++j) {
+                float ax = Math.abs(x[xo + j]);
+                if (ax > amax) {
+                    amax = ax;
+                    max = x[xo + j];
+                }
+            }
+            if (amax == 0f) {
+                java.util.Arrays.fill(q, qo, qo + 256, 0f);
+                java.util.Arrays.fill(bsums, sOff + 16 * i, sOff + 16 * i + 16, 0f);
+                d[dOff + i] = 0f;
+                continue;
+            }
+            float iscale = -127.f / max;
+            for (int g = 0; g < 16; ++g) {
+                int sum = 0;
+                for (int k = 0; k < 16; ++k) {
+                    int j = 16 * g + k;
+                    int v = Math.min(127, (int) Math.rint(iscale * x[xo + j]));
+                    q[qo + j] = v;
+                    sum += v;
+                }
+                bsums[sOff + 16 * i + g] = sum;
+            }
+            d[dOff + i] = 1 / iscale;
+        }
+    }
+
+    /** C's roundf: ties away from zero. */
+    static int roundHalfAway(float v) {
+        double r = Math.floor(Math.abs((double) v) + 0.5);
+        return (int) Math.copySign(r, v);
+    }
+}
