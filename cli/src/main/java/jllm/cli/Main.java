@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Load, run, serve, train and evaluate LLaMA-family models on the JVM.",
         subcommands = {
-            InfoCommand.class,
+            InfoCommand.class, GenerateCommand.class, ChatCommand.class,
+            TokenizeCommand.class, DetokenizeCommand.class, TokenizerCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
@@ -44,6 +45,8 @@ public final class Main implements Runnable {
             case java.nio.file.AccessDeniedException a -> a.getFile() + ": permission denied";
             case IOException io -> io.getMessage() == null ? io.toString() : io.getMessage();
             case IllegalArgumentException i -> i.getMessage();
+            case IllegalStateException i when i.getMessage() != null -> i.getMessage();
+            case UnsupportedOperationException u when u.getMessage() != null -> u.getMessage();
             default -> e.toString();
         };
     }

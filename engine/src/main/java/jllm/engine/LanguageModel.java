@@ -1,0 +1,174 @@
+package jllm.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jllm.engine.chat.ChatTemplate;
+import jllm.engine.model.ModelConfig;
+import jllm.engine.model.Session;
+import jllm.engine.model.Transformer;
+import jllm.engine.tokenizer.Tokenizer;
+import jllm.formats.FormatException;
+import jllm.formats.GgufFile;
+import jllm.formats.ModelFile;
+import jllm.kernels.Parallel;
+
+/**
+ * A model with its tokenizer, ready to generate: the entry point of jllm as a library.
+ *
+ * <pre>{@code
+ * try (LanguageModel m = LanguageModel.open(Path.of("model.gguf"))) {
+ *     Generation g = m.generate("Once upon a time", GenerateOptions.greedy(32),
+ *             (id, text) -> System.out.print(text));
+ * }
+ * }</pre>
+ */
+public final class LanguageModel implements AutoCloseable {
+    /** Default cap on the context when none is asked for: llama.cpp's default too. */
+    public static final int DEFAULT_CONTEXT = 4096;
+
+    /**
+     * How to open a model.
+     *
+     * @param tokenizer   a tokenizer file (GGUF, tokenizer.json, llama2.c tokenizer.bin); null = the model's own
+     * @param threads     worker threads; 0 = one per core
+     * @param contextSize KV cache length; 0 = the model's, capped at {@link #DEFAULT_CONTEXT} and by memory
+     * @param batchSize   most prompt tokens per forward pass
+     */
+    public record Options(Path tokenizer, int threads, int contextSize, int batchSize) {
+        public Options {
+            if (threads < 0 || contextSize < 0 || batchSize < 1) {
+                throw new IllegalArgumentException("threads and context must be >= 0 and batch >= 1");
+            }
+        }
+
+        public static Options defaults() { return new Options(null, 0, 0, 128); }
+
+        public Options withTokenizer(Path p) { return new Options(p, threads, contextSize, batchSize); }
+
+        public Options withThreads(int n) { return new Options(tokenizer, n, contextSize, batchSize); }
+
+        public Options withContextSize(int n) { return new Options(tokenizer, threads, n, batchSize); }
+
+        public Options withBatchSize(int n) { return new Options(tokenizer, threads, contextSize, n); }
+    }
+
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+    private final Parallel pool;
+    private final int contextSize;
+    private final int batchSize;
+    private final String chatTemplate;
+
+    private LanguageModel(Transformer transformer, Tokenizer tokenizer, Parallel pool, int contextSize, int batchSize,
+                          String chatTemplate) {
+        this.transformer = transformer;
+        this.tokenizer = tokenizer;
+        this.pool = pool;
+        this.contextSize = contextSize;
+        this.batchSize = batchSize;
+        this.chatTemplate = chatTemplate;
+    }
+
+    public static LanguageModel open(Path model) throws IOException {
+        return open(model, Options.defaults());
+    }
+
+    public static LanguageModel open(Path model, Options o) throws IOException {
+        int threads = o.threads() > 0 ? o.threads() : Runtime.getRuntime().availableProcessors();
+        Parallel pool = new Parallel(threads);
+        Transformer t = null;
+        try {
+            t = Transformer.open(model, pool);
+            Tokenizer tok = Tokenizer.load(tokenizerPath(model, t.file(), o.tokenizer()));
+            if (tok.size() > t.config().vocabSize()) {
+                throw new FormatException(model, "tokenizer", -1, "has " + tok.size() + " tokens but the model only "
+                        + t.config().vocabSize() + "; they do not belong together");
+            }
+            String template = t.file() instanceof GgufFile g
+                    ? g.metadata().findString("tokenizer.chat_template").orElse(null) : null;
+            int ctx = contextSize(t.config(), o.contextSize());
+            return new LanguageModel(t, tok, pool, ctx, o.batchSize(), template);
+        } catch (IOException | RuntimeException e) {
+            if (t != null) {
+                t.close();
+            }
+            pool.close();
+            throw e;
+        }
+    }
+
+    private static Path tokenizerPath(Path model, ModelFile file, Path explicit) {
+        if (explicit != null) {
+            return explicit;
+        }
+        return switch (file.format()) {
+            case GGUF -> model;
+            case SAFETENSORS -> Files.isDirectory(model) ? model : model.toAbsolutePath().getParent();
+            case LLAMA2C -> {
+                Path beside = model.toAbsolutePath().getParent().resolve("tokenizer.bin");
+                if (!Files.isRegularFile(beside)) {
+                    throw new FormatException(model, "tokenizer", -1,
+                            "llama2.c checkpoints carry no tokenizer and there is no tokenizer.bin beside it; pass --tokenizer FILE");
+                }
+                yield beside;
+            }
+        };
+    }
+
+    /** The requested context, or the model's capped at 4096 and at a quarter of the heap for the KV cache. */
+    static int contextSize(ModelConfig c, int requested) {
+        long perToken = 2L * c.layers() * c.kvDim() * Float.BYTES;
+        if (requested > 0) {
+            if (requested * perToken > Runtime.getRuntime().maxMemory() * 3 / 4) {
+                throw new IllegalArgumentException("--ctx " + requested + " needs a " + (requested * perToken >> 20)
+                        + " MiB KV cache, more than this JVM's heap allows");
+            }
+            return requested;
+        }
+        long byMemory = Runtime.getRuntime().maxMemory() / 4 / perToken;
+        return (int) Math.max(16, Math.min(Math.min(c.contextLength(), DEFAULT_CONTEXT), byMemory));
+    }
+
+    public ModelConfig config() { return transformer.config(); }
+
+    public Tokenizer tokenizer() { return tokenizer; }
+
+    public Transformer transformer() { return transformer; }
+
+    /** The context length sessions get. */
+    public int contextSize() { return contextSize; }
+
+    /** The GGUF's own chat template, or null. */
+    public String chatTemplateSource() { return chatTemplate; }
+
+    /** A fresh KV-cache session. */
+    public Session newSession() {
+        return transformer.newSession(contextSize, batchSize);
+    }
+
+    /** Tokenizes and generates from a fresh context. */
+    public Generation generate(String prompt, GenerateOptions o, TokenListener listener) {
+        int[] ids = tokenizer.encode(prompt, o.addSpecial(), o.parseSpecial());
+        return generate(ids, o, listener);
+    }
+
+    /** Generates from prompt token ids, in a fresh context. */
+    public Generation generate(int[] promptTokens, GenerateOptions o, TokenListener listener) {
+        return Generator.run(newSession(), tokenizer, new TokenBuffer(), promptTokens, o, listener);
+    }
+
+    /** An interactive chat that keeps its KV cache between turns. */
+    public ChatSession chat(String systemPrompt, String fallbackTemplate) {
+        String bos = tokenizer.specialIds().bos() >= 0 ? tokenizer.tokenText(tokenizer.specialIds().bos()) : "";
+        String eos = tokenizer.specialIds().eos() >= 0 ? tokenizer.tokenText(tokenizer.specialIds().eos()) : "";
+        ChatTemplate template = ChatTemplate.choose(chatTemplate, bos, eos, fallbackTemplate);
+        return new ChatSession(this, template, systemPrompt);
+    }
+
+    @Override
+    public void close() {
+        transformer.close();
+        pool.close();
+    }
+}

@@ -1,0 +1,70 @@
+package jllm.engine.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import jllm.formats.ModelFile;
+import jllm.formats.ModelFiles;
+import jllm.kernels.MatMul;
+import jllm.kernels.Parallel;
+
+/**
+ * A loaded decoder: configuration plus memory-mapped weights, shared by any number of
+ * {@link Session}s (each with its own KV cache). Thread-safe to share; a session is not.
+ */
+public final class Transformer implements AutoCloseable {
+    private final ModelFile file;
+    private final ModelConfig config;
+    private final ModelWeights weights;
+    private final Parallel pool;
+    private final MatMul matMul;
+
+    private Transformer(ModelFile file, ModelConfig config, ModelWeights weights, Parallel pool) {
+        this.file = file;
+        this.config = config;
+        this.weights = weights;
+        this.pool = pool;
+        this.matMul = new MatMul(pool);
+    }
+
+    /** Opens a model file of any supported format and builds the decoder it describes. */
+    public static Transformer open(Path path, Parallel pool) throws IOException {
+        ModelFile f = ModelFiles.open(path);
+        try {
+            return of(f, pool);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** Builds the decoder for an already open file; closing the transformer closes the file. */
+    public static Transformer of(ModelFile file, Parallel pool) {
+        ModelLoader.Loaded l = ModelLoader.load(file);
+        return new Transformer(file, l.config(), l.weights(), pool);
+    }
+
+    public ModelConfig config() { return config; }
+
+    public ModelFile file() { return file; }
+
+    ModelWeights weights() { return weights; }
+
+    Parallel pool() { return pool; }
+
+    MatMul matMul() { return matMul; }
+
+    /**
+     * A new inference session.
+     *
+     * @param contextSize KV cache length in tokens
+     * @param maxBatch    the most prompt tokens pushed through the model at once (longer inputs are chunked)
+     */
+    public Session newSession(int contextSize, int maxBatch) {
+        return new Session(this, contextSize, maxBatch);
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}
