@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Load, run, serve, train and evaluate LLaMA-family models on the JVM.",
         subcommands = {
-            InfoCommand.class, GenerateCommand.class, ChatCommand.class,
+            InfoCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, InitCommand.class,
+            QuantizeCommand.class,
             TokenizeCommand.class, DetokenizeCommand.class, TokenizerCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -45,6 +45,11 @@ public final class GgufWriter {
         return this;
     }
 
+    /** The metadata set so far, in insertion order (read-only view). */
+    public Map<String, MetadataValue> metadata() {
+        return java.util.Collections.unmodifiableMap(metadata);
+    }
+
     /** Removes a metadata entry if present. */
     public GgufWriter remove(String key) {
         metadata.remove(key);

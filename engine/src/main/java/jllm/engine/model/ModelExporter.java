@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import jllm.engine.model.ModelConfig.Architecture;
@@ -29,33 +30,70 @@ import jllm.formats.quant.QuantCodecs;
 public final class ModelExporter {
     private ModelExporter() {}
 
-    /** llama.cpp's general.file_type for the main matrix type. */
-    static int fileType(GgmlType t) {
-        return switch (t) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case Q4_0 -> 2;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            case Q4_K -> 15;
-            case Q6_K -> 18;
-            default -> throw new IllegalArgumentException("no llama.cpp file type for " + t);
-        };
+    /** Fills row {@code row} ({@code columns} floats) of a tensor into {@code out[off..]}. */
+    @FunctionalInterface
+    public interface RowSource {
+        void row(int row, float[] out, int off);
+    }
+
+    /** A tensor to write, produced row by row (so it never has to sit on the heap whole). */
+    public record TensorSource(String name, long[] shape, RowSource rows) {
+        public int columns() { return (int) shape[0]; }
+
+        public int rowCount() { return shape.length == 1 ? 1 : (int) (shape[1] * (shape.length > 2 ? shape[2] : 1)); }
+
+        static TensorSource of(NamedTensor t) {
+            int cols = t.columns();
+            return new TensorSource(t.name(), t.shape(), (r, out, off) -> System.arraycopy(t.values(), r * cols, out, off, cols));
+        }
     }
 
     /**
-     * Writes a GGUF model.
+     * Writes a GGUF model from float32 weights.
      *
-     * @param matrixType the type of 2-D weight matrices whose rows fit its blocks (others stay F32)
-     * @param extra      more metadata (the tokenizer's keys, general.name, ...)
+     * @param plan  the type of each tensor (e.g. {@code QuantizationPlan.parse("q4_k_m")})
+     * @param extra more metadata (the tokenizer's keys, general.name, ...)
      */
+    public static void writeGguf(Path out, ModelConfig c, Collection<NamedTensor> tensors, QuantizationPlan plan,
+                                 Map<String, MetadataValue> extra) throws IOException {
+        Map<String, NamedTensor> byName = new LinkedHashMap<>();
+        tensors.forEach(t -> byName.put(t.name(), t));
+        if (c.architecture() == Architecture.GPT2) {
+            fuseQkv(c, byName);
+        }
+        writeGgufStreaming(out, c, byName.values().stream().map(TensorSource::of).toList(), plan, extra);
+    }
+
+    /** Float32 GGUF (tests, exports of trained models). */
     public static void writeGguf(Path out, ModelConfig c, Collection<NamedTensor> tensors, GgmlType matrixType,
                                  Map<String, MetadataValue> extra) throws IOException {
+        writeGguf(out, c, tensors, QuantizationPlan.parse(matrixType.name()), extra);
+    }
+
+    /** Writes a GGUF model whose tensors are produced row by row, quantizing each row as it comes. */
+    public static void writeGgufStreaming(Path out, ModelConfig c, List<TensorSource> tensors, QuantizationPlan plan,
+                                          Map<String, MetadataValue> extra) throws IOException {
+        GgufWriter w = new GgufWriter();
+        metadata(w, c, plan);
+        extra.forEach(w::put);
+        boolean hasOutput = tensors.stream().anyMatch(t -> t.name().equals("output.weight"));
+        List<TensorSource> all = new java.util.ArrayList<>(tensors);
+        if (c.ropeFreqFactors() != null && all.stream().noneMatch(t -> t.name().equals("rope_freqs.weight"))) {
+            float[] f = java.util.Arrays.copyOf(c.ropeFreqFactors(), c.ropeDims() / 2);
+            all.add(TensorSource.of(new NamedTensor("rope_freqs.weight", new long[] {f.length}, f)));
+        }
+        for (TensorSource t : all) {
+            GgmlType type = plan.typeFor(t.name(), t.shape(), hasOutput, c.layers());
+            w.addTensor(t.name(), type, t.shape(), seg -> encode(type, t, seg));
+        }
+        w.write(out);
+    }
+
+    private static void metadata(GgufWriter w, ModelConfig c, QuantizationPlan plan) {
         String arch = archName(c);
         String p = arch + ".";
-        GgufWriter w = new GgufWriter();
         w.put("general.architecture", MetadataValue.ofString(arch));
-        w.put("general.file_type", MetadataValue.ofUInt32(fileType(matrixType)));
+        w.put("general.file_type", MetadataValue.ofUInt32(plan.fileType()));
         w.put(p + "context_length", MetadataValue.ofUInt32(c.contextLength()));
         w.put(p + "embedding_length", MetadataValue.ofUInt32(c.dim()));
         w.put(p + "block_count", MetadataValue.ofUInt32(c.layers()));
@@ -76,34 +114,15 @@ public final class ModelExporter {
                 w.put(p + "rope.scaling.factor", MetadataValue.ofFloat32(1f / c.ropeScale()));
             }
         }
-        extra.forEach(w::put);
-        Map<String, NamedTensor> byName = new LinkedHashMap<>();
-        tensors.forEach(t -> byName.put(t.name(), t));
-        if (c.architecture() == Architecture.GPT2) {
-            fuseQkv(c, byName);
-        }
-        if (c.ropeFreqFactors() != null) {
-            byName.put("rope_freqs.weight", new NamedTensor("rope_freqs.weight", new long[] {c.ropeDims() / 2},
-                    java.util.Arrays.copyOf(c.ropeFreqFactors(), c.ropeDims() / 2)));
-        }
-        for (NamedTensor t : byName.values()) {
-            long[] shape = t.shape();
-            GgmlType type = shape.length == 2 && shape[0] % matrixType.blockSize() == 0 ? matrixType : GgmlType.F32;
-            if (type == GgmlType.F32) {
-                w.addTensor(t.name(), shape, t.values());
-            } else {
-                GgmlType tt = type;
-                w.addTensor(t.name(), type, shape, seg -> encode(tt, t, seg));
-            }
-        }
-        w.write(out);
     }
 
-    private static void encode(GgmlType type, NamedTensor t, MemorySegment dst) {
+    private static void encode(GgmlType type, TensorSource t, MemorySegment dst) {
         int cols = t.columns();
         long rowBytes = type.rowBytes(cols);
-        for (int r = 0; r < t.rows(); r++) {
-            QuantCodecs.quantize(type, t.values(), r * cols, cols, dst, r * rowBytes);
+        float[] row = new float[cols];
+        for (int r = 0; r < t.rowCount(); r++) {
+            t.rows().row(r, row, 0);
+            QuantCodecs.quantize(type, row, 0, cols, dst, r * rowBytes);
         }
     }
 

@@ -40,7 +40,7 @@ final class ModelLoader {
                 HfConfig hf = s.config().orElseThrow(() -> new FormatException(s.path(), "config.json", -1,
                         "no config.json beside the weights; it is needed to build the model"));
                 ModelConfig c = hfConfig(hf, s);
-                yield fromTensors(c, hfNames(c, s.tensorMap()), file);
+                yield fromTensors(c, hfNames(c, s.tensorMap())::get, file);
             }
             default -> throw new IllegalArgumentException("unsupported model file " + file.getClass().getSimpleName());
         };
@@ -129,18 +129,20 @@ final class ModelLoader {
         return n.floatValue();
     }
 
-    /** Llama 3.1's frequency-dependent RoPE scaling, as llama.cpp's converter stores it in rope_freqs. */
+    /** Llama 3.1's frequency-dependent RoPE scaling, from config.json's rope_scaling. */
     static float[] llama3Factors(HfConfig c) {
-        float factor = number(c, "factor");
-        float low = number(c, "low_freq_factor");
-        float high = number(c, "high_freq_factor");
-        float oldCtx = number(c, "original_max_position_embeddings");
+        return llama3Factors(number(c, "factor"), number(c, "low_freq_factor"), number(c, "high_freq_factor"),
+                number(c, "original_max_position_embeddings"), c.ropeTheta(), c.headDim());
+    }
+
+    /** The per-frequency divisors llama.cpp's converter stores as rope_freqs for Llama 3.1+. */
+    static float[] llama3Factors(float factor, float low, float high, float oldCtx, float theta, int headDim) {
         double lowWavelen = oldCtx / low;
         double highWavelen = oldCtx / high;
-        int n = c.headDim() / 2;
+        int n = headDim / 2;
         float[] f = new float[n];
         for (int i = 0; i < n; i++) {
-            double freq = 1.0 / Math.pow(c.ropeTheta(), 2.0 * i / c.headDim());
+            double freq = 1.0 / Math.pow(theta, 2.0 * i / headDim);
             double wavelen = 2 * Math.PI / freq;
             if (wavelen < highWavelen) {
                 f[i] = 1f;
@@ -157,7 +159,7 @@ final class ModelLoader {
     // ---------------------------------------------------------------- names
 
     /** Maps Hugging Face names to llama.cpp names; GPT-2's Conv1D weights are transposed on the heap. */
-    static java.util.function.Function<String, TensorData> hfNames(ModelConfig c, Map<String, TensorData> hf) {
+    static Map<String, TensorData> hfNames(ModelConfig c, Map<String, TensorData> hf) {
         Map<String, TensorData> out = new HashMap<>();
         for (Map.Entry<String, TensorData> e : hf.entrySet()) {
             String n = e.getKey();
@@ -170,7 +172,7 @@ final class ModelLoader {
                     && g.startsWith("blk.");
             out.put(g, conv1d ? transpose(g, t) : rename(g, t));
         }
-        return out::get;
+        return out;
     }
 
     private static String llamaName(String n) {

@@ -1,0 +1,92 @@
+package jllm.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import jllm.engine.bench.MemoryBandwidth;
+import jllm.engine.bench.ModelBench;
+import jllm.engine.model.Transformer;
+import jllm.kernels.Parallel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code jllm bench}: prompt-processing and generation speed, as llama-bench reports them. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measure prompt processing (pp) and generation (tg) tokens/s, like llama-bench.")
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE", description = "The model.")
+    Path model;
+
+    @Option(names = {"-p", "--n-prompt"}, defaultValue = "512", paramLabel = "N", description = "Prompt tokens (default ${DEFAULT-VALUE}; 0 skips pp).")
+    int prompt;
+
+    @Option(names = {"-n", "--n-gen"}, defaultValue = "128", paramLabel = "N", description = "Generated tokens (default ${DEFAULT-VALUE}; 0 skips tg).")
+    int gen;
+
+    @Option(names = {"-t", "--threads"}, defaultValue = "0", paramLabel = "N", description = "Threads (default: one per core).")
+    int threads;
+
+    @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "R", description = "Repetitions after a warm-up (default ${DEFAULT-VALUE}).")
+    int repetitions;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (prompt < 0 || gen < 0 || repetitions < 1) {
+            throw new IllegalArgumentException("-p and -n must be >= 0 and -r >= 1");
+        }
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        PrintWriter out = spec.commandLine().getOut();
+        try (Parallel pool = new Parallel(t); Transformer tr = Transformer.open(model, pool)) {
+            ModelBench.Result pp = prompt > 0 ? ModelBench.promptProcessing(tr, prompt, repetitions, 1) : null;
+            ModelBench.Result tg = gen > 0 ? ModelBench.generation(tr, gen, repetitions, 2) : null;
+            long perToken = ModelBench.bytesPerToken(tr);
+            double bandwidth = MemoryBandwidth.measure(pool, 1L << 30, 3);
+            double roofline = bandwidth / perToken;
+            long modelBytes = tr.file().fileBytes();
+            if (json) {
+                ObjectMapper m = new ObjectMapper();
+                ObjectNode o = m.createObjectNode();
+                if (pp != null) {
+                    o.putObject("pp").put("n", pp.tokens()).put("tokens_per_second", pp.tokensPerSecond())
+                            .put("stddev", pp.stddev());
+                }
+                if (tg != null) {
+                    o.putObject("tg").put("n", tg.tokens()).put("tokens_per_second", tg.tokensPerSecond())
+                            .put("stddev", tg.stddev());
+                }
+                o.put("threads", t);
+                o.put("model_bytes", modelBytes);
+                o.put("bytes_per_token", perToken);
+                o.put("bandwidth_bytes_per_second", bandwidth);
+                o.put("tg_roofline_tokens_per_second", roofline);
+                if (tg != null) {
+                    o.put("tg_roofline_share", tg.tokensPerSecond() / roofline);
+                }
+                out.println(m.writeValueAsString(o));
+            } else {
+                out.printf(Locale.ROOT, "model: %s, %,d bytes, %d threads%n", model.getFileName(), modelBytes, t);
+                if (pp != null) {
+                    out.printf(Locale.ROOT, "pp%-5d %8.2f ± %.2f tokens/s%n", pp.tokens(), pp.tokensPerSecond(), pp.stddev());
+                }
+                if (tg != null) {
+                    out.printf(Locale.ROOT, "tg%-5d %8.2f ± %.2f tokens/s  (%.0f%% of the %.2f tokens/s roofline: "
+                                    + "%.1f GB/s read bandwidth / %.1f MB per token)%n", tg.tokens(), tg.tokensPerSecond(),
+                            tg.stddev(), 100 * tg.tokensPerSecond() / roofline, roofline, bandwidth / 1e9, perToken / 1e6);
+                }
+            }
+            out.flush();
+        }
+        return 0;
+    }
+}
