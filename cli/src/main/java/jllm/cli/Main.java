@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         description = "Load, run, serve, train and evaluate LLaMA-family models on the JVM.",
         subcommands = {
             InfoCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, InitCommand.class,
-            QuantizeCommand.class,
+            QuantizeCommand.class, PretrainCommand.class,
             TokenizeCommand.class, DetokenizeCommand.class, TokenizerCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -7,8 +7,12 @@ import picocli.CommandLine.Option;
 
 /** The options every command that runs a model shares. */
 final class ModelOptions {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "FILE",
-            description = "Model: GGUF file, safetensors file or folder, or llama2.c .bin.")
+    /** The model shipped in the repository, used when no -m is given. */
+    static final String BUNDLED = "models/shakespeare-char.gguf";
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE",
+            description = "Model: GGUF file, safetensors file or folder, or llama2.c .bin (default: the bundled "
+                    + "character-level Shakespeare model, " + BUNDLED + ").")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
@@ -27,7 +31,21 @@ final class ModelOptions {
             description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    /** The -m file, or the bundled model. */
+    Path modelPath() {
+        if (model != null) {
+            return model;
+        }
+        String home = System.getProperty("jllm.home");
+        Path bundled = home != null ? Path.of(home).resolve(BUNDLED) : Path.of(BUNDLED);
+        if (!java.nio.file.Files.isRegularFile(bundled)) {
+            throw new IllegalArgumentException("no -m given and the bundled model " + bundled + " is missing");
+        }
+        return bundled;
+    }
+
     LanguageModel open() throws IOException {
+        model = modelPath();
         return LanguageModel.open(model, LanguageModel.Options.defaults().withTokenizer(tokenizer)
                 .withThreads(threads).withContextSize(ctx).withBatchSize(batch));
     }

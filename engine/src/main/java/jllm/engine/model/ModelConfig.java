@@ -63,6 +63,12 @@ public record ModelConfig(Architecture architecture, int dim, int layers, int he
         return Arrays.toString(v);
     }
 
+    /** The same model with another context length (the trained window of a GPT-2 model). */
+    public ModelConfig withContextLength(int n) {
+        return new ModelConfig(architecture, dim, layers, heads, kvHeads, headDim, ffnDim, vocabSize, n, norm, normEps,
+                rope, ropeDims, ropeBase, ropeScale, ropeFreqFactors, mlp, qkvBias, allBiases);
+    }
+
     /** Width of the key/value projections. */
     public int kvDim() { return kvHeads * headDim; }
 
