@@ -65,4 +65,18 @@ class GenerateCommandTest {
             System.setIn(saved);
         }
     }
+
+    @Test
+    void withoutAModelTheBundledShakespeareModelGenerates() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getProperty("jllm.home") != null, "jllm.home is not set");
+        CliRunner r = CliRunner.run("generate", "-p", "ROMEO:", "-n", "100", "--context-shift", "--seed", "1", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode j = JSON.readTree(r.out());
+        assertThat(j.get("tokens")).hasSize(100);
+        String text = j.get("text").asText();
+        // A character model that learned English-like Shakespeare: mostly letters and spaces.
+        long letters = text.chars().filter(ch -> Character.isLetter(ch) || ch == ' ').count();
+        assertThat(letters).isGreaterThan(60);
+        assertThat(text).contains(" ");
+    }
 }
