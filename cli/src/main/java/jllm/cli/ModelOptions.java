@@ -27,9 +27,21 @@ final class ModelOptions {
             description = "Context length in tokens (default: the model's, at most 4096).")
     int ctx;
 
+    @Option(names = "--cache-type", defaultValue = "f32", paramLabel = "T",
+            description = "KV cache type: f32 (exact) or f16 (half the memory) (default ${DEFAULT-VALUE}).")
+    String cacheType;
+
     @Option(names = {"-b", "--batch"}, defaultValue = "128", paramLabel = "N",
             description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
+
+    private boolean f16() {
+        return switch (cacheType.toLowerCase(java.util.Locale.ROOT)) {
+            case "f32" -> false;
+            case "f16" -> true;
+            default -> throw new IllegalArgumentException("--cache-type must be f32 or f16, got " + cacheType);
+        };
+    }
 
     /** The -m file, or the bundled model. */
     Path modelPath() {
@@ -47,6 +59,6 @@ final class ModelOptions {
     LanguageModel open() throws IOException {
         model = modelPath();
         return LanguageModel.open(model, LanguageModel.Options.defaults().withTokenizer(tokenizer)
-                .withThreads(threads).withContextSize(ctx).withBatchSize(batch));
+                .withThreads(threads).withContextSize(ctx).withBatchSize(batch).withF16Cache(f16()));
     }
 }

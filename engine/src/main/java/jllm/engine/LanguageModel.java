@@ -34,23 +34,26 @@ public final class LanguageModel implements AutoCloseable {
      * @param threads     worker threads; 0 = one per core
      * @param contextSize KV cache length; 0 = the model's, capped at {@link #DEFAULT_CONTEXT} and by memory
      * @param batchSize   most prompt tokens per forward pass
+     * @param f16Cache    keep the KV cache in float16 (half the memory) instead of float32
      */
-    public record Options(Path tokenizer, int threads, int contextSize, int batchSize) {
+    public record Options(Path tokenizer, int threads, int contextSize, int batchSize, boolean f16Cache) {
         public Options {
             if (threads < 0 || contextSize < 0 || batchSize < 1) {
                 throw new IllegalArgumentException("threads and context must be >= 0 and batch >= 1");
             }
         }
 
-        public static Options defaults() { return new Options(null, 0, 0, 128); }
+        public static Options defaults() { return new Options(null, 0, 0, 128, false); }
 
-        public Options withTokenizer(Path p) { return new Options(p, threads, contextSize, batchSize); }
+        public Options withTokenizer(Path p) { return new Options(p, threads, contextSize, batchSize, f16Cache); }
 
-        public Options withThreads(int n) { return new Options(tokenizer, n, contextSize, batchSize); }
+        public Options withThreads(int n) { return new Options(tokenizer, n, contextSize, batchSize, f16Cache); }
 
-        public Options withContextSize(int n) { return new Options(tokenizer, threads, n, batchSize); }
+        public Options withContextSize(int n) { return new Options(tokenizer, threads, n, batchSize, f16Cache); }
 
-        public Options withBatchSize(int n) { return new Options(tokenizer, threads, contextSize, n); }
+        public Options withBatchSize(int n) { return new Options(tokenizer, threads, contextSize, n, f16Cache); }
+
+        public Options withF16Cache(boolean b) { return new Options(tokenizer, threads, contextSize, batchSize, b); }
     }
 
     private final Transformer transformer;
@@ -58,15 +61,17 @@ public final class LanguageModel implements AutoCloseable {
     private final Parallel pool;
     private final int contextSize;
     private final int batchSize;
+    private final boolean f16Cache;
     private final String chatTemplate;
 
     private LanguageModel(Transformer transformer, Tokenizer tokenizer, Parallel pool, int contextSize, int batchSize,
-                          String chatTemplate) {
+                          boolean f16Cache, String chatTemplate) {
         this.transformer = transformer;
         this.tokenizer = tokenizer;
         this.pool = pool;
         this.contextSize = contextSize;
         this.batchSize = batchSize;
+        this.f16Cache = f16Cache;
         this.chatTemplate = chatTemplate;
     }
 
@@ -87,8 +92,8 @@ public final class LanguageModel implements AutoCloseable {
             }
             String template = t.file() instanceof GgufFile g
                     ? g.metadata().findString("tokenizer.chat_template").orElse(null) : null;
-            int ctx = contextSize(t.config(), o.contextSize());
-            return new LanguageModel(t, tok, pool, ctx, o.batchSize(), template);
+            int ctx = contextSize(t.config(), o.contextSize(), o.f16Cache() ? 2 : 4);
+            return new LanguageModel(t, tok, pool, ctx, o.batchSize(), o.f16Cache(), template);
         } catch (IOException | RuntimeException e) {
             if (t != null) {
                 t.close();
@@ -117,8 +122,8 @@ public final class LanguageModel implements AutoCloseable {
     }
 
     /** The requested context, or the model's capped at 4096 and at a quarter of the heap for the KV cache. */
-    static int contextSize(ModelConfig c, int requested) {
-        long perToken = 2L * c.layers() * c.kvDim() * Float.BYTES;
+    static int contextSize(ModelConfig c, int requested, int bytesPerValue) {
+        long perToken = 2L * c.layers() * c.kvDim() * bytesPerValue;
         if (requested > 0) {
             if (requested * perToken > Runtime.getRuntime().maxMemory() * 3 / 4) {
                 throw new IllegalArgumentException("--ctx " + requested + " needs a " + (requested * perToken >> 20)
@@ -144,7 +149,7 @@ public final class LanguageModel implements AutoCloseable {
 
     /** A fresh KV-cache session. */
     public Session newSession() {
-        return transformer.newSession(contextSize, batchSize);
+        return transformer.newSession(contextSize, batchSize, f16Cache);
     }
 
     /** Tokenizes and generates from a fresh context. */

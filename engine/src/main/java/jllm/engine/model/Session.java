@@ -26,8 +26,7 @@ public final class Session {
     private final float[] invFreq;
     private final float attnScale;
 
-    private final float[][] keys;    // per layer: contextSize x kvDim
-    private final float[][] values;  // per layer: contextSize x kvDim
+    private final KvCache cache;
     private int position;
 
     // activations, maxBatch rows each
@@ -36,7 +35,7 @@ public final class Session {
     private final float[] logits;
     private final ThreadLocal<float[]> scores;
 
-    Session(Transformer model, int contextSize, int maxBatch) {
+    Session(Transformer model, int contextSize, int maxBatch, KvCache.Type cacheType) {
         this.model = model;
         this.c = model.config();
         this.w = model.weights();
@@ -54,8 +53,7 @@ public final class Session {
         this.invFreq = f;
         this.attnScale = (float) (1.0 / Math.sqrt(c.headDim()));
         int kv = c.kvDim();
-        keys = new float[c.layers()][Math.multiplyExact(contextSize, kv)];
-        values = new float[c.layers()][Math.multiplyExact(contextSize, kv)];
+        cache = KvCache.create(cacheType, c.layers(), contextSize, kv);
         int b = this.maxBatch;
         x = new float[b * c.dim()];
         xb = new float[b * c.dim()];
@@ -183,8 +181,7 @@ public final class Session {
                 }
             }
         }
-        System.arraycopy(k, 0, keys[l], pos0 * kvd, n * kvd);
-        System.arraycopy(v, 0, values[l], pos0 * kvd, n * kvd);
+        cache.store(l, pos0, k, v, n);
         attention(l, n, pos0);
         if (l == c.layers() - 1 && n > 1) {
             // Only the last token's logits are wanted: like llama.cpp, finish the last layer for
@@ -256,8 +253,8 @@ public final class Session {
     }
 
     private void attendRange(int from, int to) {
-        int heads = c.heads(), hd = c.headDim(), qd = c.qDim(), kvd = c.kvDim(), group = c.groupSize();
-        float[] kc = keys[attLayer], vc = values[attLayer];
+        int heads = c.heads(), hd = c.headDim(), qd = c.qDim(), group = c.groupSize();
+        int l = attLayer;
         float[] s = scores.get();
         for (int idx = from; idx < to; idx++) {
             int t = idx / heads, h = idx % heads;
@@ -265,12 +262,12 @@ public final class Session {
             int qo = t * qd + h * hd;
             int ko = (h / group) * hd;
             for (int i = 0; i < len; i++) {
-                s[i] = Ops.dot(q, qo, kc, i * kvd + ko, hd) * attnScale;
+                s[i] = cache.dotKey(l, i, ko, q, qo, hd) * attnScale;
             }
             Ops.softmax(s, 0, len);
             java.util.Arrays.fill(att, qo, qo + hd, 0f);
             for (int i = 0; i < len; i++) {
-                Ops.axpy(s[i], vc, i * kvd + ko, att, qo, hd);
+                cache.addValue(l, i, ko, s[i], att, qo, hd);
             }
         }
     }
@@ -284,15 +281,17 @@ public final class Session {
         if (keep < 0 || discard < 1 || keep + discard > position) {
             throw new IllegalArgumentException("cannot discard " + discard + " tokens after " + keep + " of " + position);
         }
-        int kvd = c.kvDim(), hd = c.headDim();
+        int hd = c.headDim();
         int moved = position - keep - discard;
-        for (int l = 0; l < c.layers(); l++) {
-            System.arraycopy(keys[l], (keep + discard) * kvd, keys[l], keep * kvd, moved * kvd);
-            System.arraycopy(values[l], (keep + discard) * kvd, values[l], keep * kvd, moved * kvd);
-            if (c.rope() != Rope.NONE) {
+        cache.move(keep + discard, keep, moved);
+        if (c.rope() != Rope.NONE) {
+            float[] key = new float[hd]; // context shifts are rare; this is not the per-token path
+            for (int l = 0; l < c.layers(); l++) {
                 for (int i = keep; i < keep + moved; i++) {
                     for (int h = 0; h < c.kvHeads(); h++) {
-                        rope(keys[l], i * kvd + h * hd, -discard);
+                        cache.readKey(l, i, h * hd, key, hd);
+                        rope(key, 0, -discard);
+                        cache.writeKey(l, i, h * hd, key, hd);
                     }
                 }
             }

@@ -60,7 +60,12 @@ public final class Transformer implements AutoCloseable {
      * @param maxBatch    the most prompt tokens pushed through the model at once (longer inputs are chunked)
      */
     public Session newSession(int contextSize, int maxBatch) {
-        return new Session(this, contextSize, maxBatch);
+        return new Session(this, contextSize, maxBatch, KvCache.Type.F32);
+    }
+
+    /** A new inference session whose KV cache holds float16 (half the memory) or float32. */
+    public Session newSession(int contextSize, int maxBatch, boolean f16Cache) {
+        return new Session(this, contextSize, maxBatch, f16Cache ? KvCache.Type.F16 : KvCache.Type.F32);
     }
 
     @Override
