@@ -24,6 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Encode throughput on tinyshakespeare (1.1 MB) for the Llama 3 and Llama 2 vocabularies, without
  * BOS and without matching special tokens. The {@code bytes} counter is UTF-8 input bytes per
  * second (divide by 10^6 for MB/s); the primary score is whole-file encodes per second.
+ * {@code encodeLines} encodes the same text one line at a time (each line with its {@code \n}), the
+ * shape {@link HfTokenizerEncodeBenchmark} also measures, since Hugging Face's encoder is slow on a
+ * single 1.1 MB string.
  *
  * <p>Run: {@code java -cp bench/target/jllm-bench.jar:bench/target/lib/* org.openjdk.jmh.Main
  * TokenizerEncodeBenchmark -Djllm.shared=../shared} (the fixtures come from {@code ../shared}).
@@ -41,6 +44,7 @@ public class TokenizerEncodeBenchmark {
 
     Tokenizer tokenizer;
     String text;
+    String[] lines;
     int bytes;
 
     /** Per-iteration counters JMH reports as rates. */
@@ -61,6 +65,7 @@ public class TokenizerEncodeBenchmark {
         Path shared = sharedRoot();
         tokenizer = Tokenizer.load(shared.resolve("fixtures/tokenizers").resolve(vocab));
         text = Files.readString(shared.resolve("data/pretrain/tinyshakespeare.txt"), StandardCharsets.UTF_8);
+        lines = lines(text);
         bytes = text.getBytes(StandardCharsets.UTF_8).length;
     }
 
@@ -68,6 +73,22 @@ public class TokenizerEncodeBenchmark {
     public int[] encode(Counters c) {
         c.bytes += bytes;
         return tokenizer.encode(text, false, false);
+    }
+
+    /** Encodes line by line; returns the number of tokens. */
+    @Benchmark
+    public int encodeLines(Counters c) {
+        c.bytes += bytes;
+        int n = 0;
+        for (String line : lines) {
+            n += tokenizer.encode(line, false, false).length;
+        }
+        return n;
+    }
+
+    /** The text cut after every {@code \n}; the pieces concatenate back to the text. */
+    static String[] lines(String text) {
+        return text.split("(?<=\n)");
     }
 
     static Path sharedRoot() throws IOException {

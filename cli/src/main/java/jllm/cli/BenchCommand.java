@@ -6,9 +6,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import jllm.engine.bench.MemoryBandwidth;
+
 import jllm.engine.bench.ModelBench;
 import jllm.engine.model.Transformer;
+import jllm.kernels.MatMul;
 import jllm.kernels.Parallel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,6 +38,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-r", "--repetitions"}, defaultValue = "5", paramLabel = "R", description = "Repetitions after a warm-up (default ${DEFAULT-VALUE}).")
     int repetitions;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B",
+            description = "Matrix products: auto, vector or blas (default ${DEFAULT-VALUE}).")
+    String backend;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
@@ -47,11 +52,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter out = spec.commandLine().getOut();
-        try (Parallel pool = new Parallel(t); Transformer tr = Transformer.open(model, pool)) {
+        try (Parallel pool = new Parallel(t); Transformer tr = Transformer.open(model, pool, MatMul.Backend.parse(backend))) {
             ModelBench.Result pp = prompt > 0 ? ModelBench.promptProcessing(tr, prompt, repetitions, 1) : null;
             ModelBench.Result tg = gen > 0 ? ModelBench.generation(tr, gen, repetitions, 2) : null;
             long perToken = ModelBench.bytesPerToken(tr);
-            double bandwidth = MemoryBandwidth.measure(pool, 1L << 30, 3);
+            double bandwidth = jllm.kernels.BandwidthProbe.measure(pool, 1L << 30, 3);
             double roofline = bandwidth / perToken;
             long modelBytes = tr.file().fileBytes();
             if (json) {
@@ -66,6 +71,7 @@ final class BenchCommand implements Callable<Integer> {
                             .put("stddev", tg.stddev());
                 }
                 o.put("threads", t);
+                o.put("backend", backend);
                 o.put("model_bytes", modelBytes);
                 o.put("bytes_per_token", perToken);
                 o.put("bandwidth_bytes_per_second", bandwidth);

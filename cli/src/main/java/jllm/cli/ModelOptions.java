@@ -31,6 +31,10 @@ final class ModelOptions {
             description = "KV cache type: f32 (exact) or f16 (half the memory) (default ${DEFAULT-VALUE}).")
     String cacheType;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "B",
+            description = "Matrix products: auto (OpenBLAS for large prompt batches when it loads), vector, blas (default ${DEFAULT-VALUE}).")
+    String backend;
+
     @Option(names = {"-b", "--batch"}, defaultValue = "128", paramLabel = "N",
             description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -59,6 +63,6 @@ final class ModelOptions {
     LanguageModel open() throws IOException {
         model = modelPath();
         return LanguageModel.open(model, LanguageModel.Options.defaults().withTokenizer(tokenizer)
-                .withThreads(threads).withContextSize(ctx).withBatchSize(batch).withF16Cache(f16()));
+                .withThreads(threads).withContextSize(ctx).withBatchSize(batch).withF16Cache(f16()).withBackend(backend));
     }
 }

@@ -35,25 +35,29 @@ public final class LanguageModel implements AutoCloseable {
      * @param contextSize KV cache length; 0 = the model's, capped at {@link #DEFAULT_CONTEXT} and by memory
      * @param batchSize   most prompt tokens per forward pass
      * @param f16Cache    keep the KV cache in float16 (half the memory) instead of float32
+     * @param backend     matrix-product backend: "auto", "vector" or "blas"
      */
-    public record Options(Path tokenizer, int threads, int contextSize, int batchSize, boolean f16Cache) {
+    public record Options(Path tokenizer, int threads, int contextSize, int batchSize, boolean f16Cache,
+                          String backend) {
         public Options {
             if (threads < 0 || contextSize < 0 || batchSize < 1) {
                 throw new IllegalArgumentException("threads and context must be >= 0 and batch >= 1");
             }
         }
 
-        public static Options defaults() { return new Options(null, 0, 0, 128, false); }
+        public static Options defaults() { return new Options(null, 0, 0, 128, false, "auto"); }
 
-        public Options withTokenizer(Path p) { return new Options(p, threads, contextSize, batchSize, f16Cache); }
+        public Options withTokenizer(Path p) { return new Options(p, threads, contextSize, batchSize, f16Cache, backend); }
 
-        public Options withThreads(int n) { return new Options(tokenizer, n, contextSize, batchSize, f16Cache); }
+        public Options withThreads(int n) { return new Options(tokenizer, n, contextSize, batchSize, f16Cache, backend); }
 
-        public Options withContextSize(int n) { return new Options(tokenizer, threads, n, batchSize, f16Cache); }
+        public Options withContextSize(int n) { return new Options(tokenizer, threads, n, batchSize, f16Cache, backend); }
 
-        public Options withBatchSize(int n) { return new Options(tokenizer, threads, contextSize, n, f16Cache); }
+        public Options withBatchSize(int n) { return new Options(tokenizer, threads, contextSize, n, f16Cache, backend); }
 
-        public Options withF16Cache(boolean b) { return new Options(tokenizer, threads, contextSize, batchSize, b); }
+        public Options withF16Cache(boolean b) { return new Options(tokenizer, threads, contextSize, batchSize, b, backend); }
+
+        public Options withBackend(String b) { return new Options(tokenizer, threads, contextSize, batchSize, f16Cache, b); }
     }
 
     private final Transformer transformer;
@@ -84,7 +88,7 @@ public final class LanguageModel implements AutoCloseable {
         Parallel pool = new Parallel(threads);
         Transformer t = null;
         try {
-            t = Transformer.open(model, pool);
+            t = Transformer.open(model, pool, jllm.kernels.MatMul.Backend.parse(o.backend()));
             Tokenizer tok = Tokenizer.load(tokenizerPath(model, t.file(), o.tokenizer()));
             if (tok.size() > t.config().vocabSize()) {
                 throw new FormatException(model, "tokenizer", -1, "has " + tok.size() + " tokens but the model only "

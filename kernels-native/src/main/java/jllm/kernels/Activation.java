@@ -21,6 +21,9 @@ final class Activation {
     /** Q8_1: s = d*sum(q) (fp16-rounded) per block; Q8_K: bsums (sums of 16 codes), batch x cols/16. */
     float[] s = new float[0];
 
+    /** Q8_K only: sums of 32 codes (bsums pairs), batch x cols/32, for the K-quant min terms. */
+    int[] bsum32 = new int[0];
+
     int cols;
 
     /** Kinds of activation encoding. */
@@ -59,7 +62,13 @@ final class Activation {
             }
             case Q8_0 -> quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), null, 0);
             case Q8_1 -> quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), s, b * (cols / 32));
-            case Q8_K -> quantizeQ8K(x, xOff, cols, q, qo, d, b * (cols / 256), s, b * (cols / 16));
+            case Q8_K -> {
+                quantizeQ8K(x, xOff, cols, q, qo, d, b * (cols / 256), s, b * (cols / 16));
+                int so = b * (cols / 16), po = b * (cols / 32);
+                for (int k = 0; k < cols / 32; k++) {
+                    bsum32[po + k] = (int) s[so + 2 * k] + (int) s[so + 2 * k + 1];
+                }
+            }
             default -> throw new IllegalArgumentException("kind " + kind);
         }
     }
@@ -72,6 +81,9 @@ final class Activation {
         int nd = (cols / 32) * batch;
         if (d.length < nd) {
             d = new float[nd];
+        }
+        if (bsum32.length < nd) {
+            bsum32 = new int[nd];
         }
         int ns = Math.max(cols / 16, cols / 32) * batch;
         if (s.length < ns) {

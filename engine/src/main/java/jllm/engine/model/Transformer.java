@@ -18,19 +18,28 @@ public final class Transformer implements AutoCloseable {
     private final Parallel pool;
     private final MatMul matMul;
 
-    private Transformer(ModelFile file, ModelConfig config, ModelWeights weights, Parallel pool) {
+    private Transformer(ModelFile file, ModelConfig config, ModelWeights weights, Parallel pool, MatMul.Backend backend) {
         this.file = file;
         this.config = config;
         this.weights = weights;
         this.pool = pool;
-        this.matMul = new MatMul(pool);
+        this.matMul = new MatMul(pool, backend);
     }
 
     /** Opens a model file of any supported format and builds the decoder it describes. */
     public static Transformer open(Path path, Parallel pool) throws IOException {
+        return open(path, pool, MatMul.defaultBackend());
+    }
+
+    /**
+     * Opens a model with a chosen matrix-product backend: {@code VECTOR} (pure Java), {@code BLAS}
+     * (OpenBLAS for prompt batches; fails when it cannot be loaded) or {@code AUTO}.
+     */
+    public static Transformer open(Path path, Parallel pool, MatMul.Backend backend) throws IOException {
         ModelFile f = ModelFiles.open(path);
         try {
-            return of(f, pool);
+            ModelLoader.Loaded l = ModelLoader.load(f);
+            return new Transformer(f, l.config(), l.weights(), pool, backend);
         } catch (RuntimeException e) {
             f.close();
             throw e;
@@ -40,7 +49,7 @@ public final class Transformer implements AutoCloseable {
     /** Builds the decoder for an already open file; closing the transformer closes the file. */
     public static Transformer of(ModelFile file, Parallel pool) {
         ModelLoader.Loaded l = ModelLoader.load(file);
-        return new Transformer(file, l.config(), l.weights(), pool);
+        return new Transformer(file, l.config(), l.weights(), pool, MatMul.defaultBackend());
     }
 
     public ModelConfig config() { return config; }

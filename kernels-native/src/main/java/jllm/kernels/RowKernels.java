@@ -1,0 +1,465 @@
+package jllm.kernels;
+
+import static jllm.kernels.VecKernels.B;
+import static jllm.kernels.VecKernels.E;
+import static jllm.kernels.VecKernels.F;
+import static jllm.kernels.VecKernels.FL;
+import static jllm.kernels.VecKernels.PARTS;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Vector API row kernels that read a weight row from a {@code byte[]} (the row is first copied out
+ * of the weight segment into a per-thread buffer, one bulk copy per row). Array loads are far
+ * cheaper for C2 than segment loads (no scope/liveness checks, small IR), so the bigger K-quant
+ * kernels inline fully instead of falling off C2's node budget and boxing their vectors.
+ *
+ * <p>Numerically the same as {@link VecKernels}/{@link ScalarKernels}: every block's integer dot
+ * product is exact in float lanes; Q8_0/Q4_0 apply the block scale per block as a float FMA into
+ * lane totals; K-quants sum the whole super-block (code x sub-block scale x activation code, all
+ * exact) before the float formula. The matrix-matrix path ({@link #decode} + {@link #dot4})
+ * decodes a row once into float codes and gives bit-identical results to the fused matVec kernels.
+ */
+final class RowKernels {
+    private RowKernels() {}
+
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** Float metadata per 256-element super-block in a decoded K-quant row: d, dmin, 8 mins. */
+    static final int KMETA = 10;
+
+    static boolean supports(jllm.formats.GgmlType t) {
+        return switch (t) {
+            case Q8_0, Q4_0, Q4_K, Q5_K, Q6_K -> true;
+            default -> false;
+        };
+    }
+
+    private static ByteVector load(byte[] w, int o) {
+        return ByteVector.fromArray(B, w, o);
+    }
+
+    static float half(byte[] w, int o) {
+        return Float.float16ToFloat((short) ((w[o] & 0xFF) | (w[o + 1] << 8)));
+    }
+
+    private static int intLE(byte[] w, int o) {
+        return (int) INT_LE.get(w, o);
+    }
+
+    /** acc + widen(v) * x[xi .. xi+E). */
+    private static FloatVector fmaB(ByteVector v, float[] x, int xi, FloatVector acc) {
+        return PARTS == 1 ? fma1(v, x, xi, acc) : fma1(v, x, xi, fmaHi(v, x, xi, acc));
+    }
+
+    private static FloatVector fma1(ByteVector v, float[] x, int xi, FloatVector acc) {
+        return ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi), acc);
+    }
+
+    private static FloatVector fmaHi(ByteVector v, float[] x, int xi, FloatVector acc) {
+        return ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + FL), acc);
+    }
+
+    /** acc + widen(v) * s * x[xi .. xi+E) (all exact small integers). */
+    private static FloatVector fmaS(ByteVector v, float s, float[] x, int xi, FloatVector acc) {
+        return PARTS == 1 ? fmaS1(v, s, x, xi, acc) : fmaS1(v, s, x, xi, fmaSHi(v, s, x, xi, acc));
+    }
+
+    private static FloatVector fmaS1(ByteVector v, float s, float[] x, int xi, FloatVector acc) {
+        return ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(s).fma(FloatVector.fromArray(F, x, xi), acc);
+    }
+
+    private static FloatVector fmaSHi(ByteVector v, float s, float[] x, int xi, FloatVector acc) {
+        return ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).mul(s).fma(FloatVector.fromArray(F, x, xi + FL), acc);
+    }
+
+    /** c[ci .. ci+E) = widen(v) * s. */
+    private static void store(ByteVector v, float s, float[] c, int ci) {
+        ((FloatVector) v.convertShape(VectorOperators.B2F, F, 0)).mul(s).intoArray(c, ci);
+        if (PARTS == 2) {
+            ((FloatVector) v.convertShape(VectorOperators.B2F, F, 1)).mul(s).intoArray(c, ci + FL);
+        }
+    }
+
+    private static ByteVector shr(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
+    }
+
+    private static ByteVector shl(ByteVector v, int n) {
+        return v.lanewise(VectorOperators.LSHL, n);
+    }
+
+    // ---- fused row dot products (matVec) ----
+
+    static float dot(jllm.formats.GgmlType t, byte[] w, float[] q, int qi, float[] d, int d32, int d256, int[] p, int p32, int n) {
+        return switch (t) {
+            case Q8_0 -> q8_0(w, q, qi, d, d32, n);
+            case Q4_0 -> q4_0(w, q, qi, d, d32, n);
+            case Q4_K -> q4_K(w, q, qi, d, d256, p, p32, n);
+            case Q5_K -> q5_K(w, q, qi, d, d256, p, p32, n);
+            case Q6_K -> q6_K(w, q, qi, d, d256, n);
+            default -> throw new IllegalArgumentException(t.toString());
+        };
+    }
+
+    static float q8_0(byte[] w, float[] q, int qi, float[] d, int di, int n) {
+        // One lane total, block after block: the same float order as VecKernels (and the fixtures).
+        FloatVector t = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            t = q8Block(w, 34 * b, q, qi + 32 * b, half(w, 34 * b) * d[di + b], t);
+        }
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector q8Block(byte[] w, int o, float[] q, int qi, float scale, FloatVector total) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < 32; j += E) {
+            acc = fmaB(load(w, o + 2 + j), q, qi + j, acc);
+        }
+        return acc.fma(FloatVector.broadcast(F, scale), total);
+    }
+
+    static float q4_0(byte[] w, float[] q, int qi, float[] d, int di, int n) {
+        // One lane total, block after block: the same float order as VecKernels (and the fixtures).
+        FloatVector t = FloatVector.zero(F);
+        for (int b = 0; b < n / 32; b++) {
+            t = q4Block(w, 18 * b, q, qi + 32 * b, half(w, 18 * b) * d[di + b], t);
+        }
+        return t.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector q4Block(byte[] w, int o, float[] q, int qi, float scale, FloatVector total) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < 16; j += E) {
+            ByteVector v = load(w, o + 2 + j);
+            acc = fmaB(v.and((byte) 0x0F).sub((byte) 8), q, qi + j, acc);
+            acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
+        }
+        return acc.fma(FloatVector.broadcast(F, scale), total);
+    }
+
+    private static int kScales(int u0, int u2) {
+        return (u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4);
+    }
+
+    private static int kMins(int u1, int u2) {
+        return ((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4);
+    }
+
+    /** sum over the 8 sub-blocks of min x (sum of the activation's 32 codes). */
+    private static int summs(int mn0, int mn1, int[] p, int pi) {
+        return (mn0 & 0xFF) * p[pi] + ((mn0 >>> 8) & 0xFF) * p[pi + 1] + ((mn0 >>> 16) & 0xFF) * p[pi + 2]
+                + (mn0 >>> 24) * p[pi + 3] + (mn1 & 0xFF) * p[pi + 4] + ((mn1 >>> 8) & 0xFF) * p[pi + 5]
+                + ((mn1 >>> 16) & 0xFF) * p[pi + 6] + (mn1 >>> 24) * p[pi + 7];
+    }
+
+    static float q4_K(byte[] w, float[] q, int qi, float[] d, int di, int[] p, int pi, int n) {
+        float sumf = 0;
+        int o = 0;
+        for (int i = 0; i < n / 256; i++, o += 144, qi += 256) {
+            int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
+            int summs = summs(u1 & 0x3f3f3f3f, kMins(u1, u2), p, pi + 8 * i);
+            float isum = q4KBlock(w, o + 16, q, qi, u0 & 0x3f3f3f3f, kScales(u0, u2));
+            sumf += (half(w, o) * d[di + i]) * isum - (half(w, o + 2) * d[di + i]) * summs;
+        }
+        return sumf;
+    }
+
+    private static float q4KBlock(byte[] w, int qs, float[] q, int e, int sc0, int sc1) {
+        FloatVector acc = FloatVector.zero(F), acc2 = acc, acc3 = acc, acc4 = acc;
+        for (int j = 0; j < 4; j++) {
+            int word = j < 2 ? sc0 : sc1;
+            float s1 = (word >>> (16 * (j & 1))) & 0xFF;
+            float s2 = (word >>> (16 * (j & 1) + 8)) & 0xFF;
+            for (int l = 0; l < 32; l += 2 * E) {   // 4 independent chains (latency), exact integer lanes
+                ByteVector v = load(w, qs + 32 * j + l);
+                ByteVector u = load(w, qs + 32 * j + l + E);
+                acc = fmaS(v.and((byte) 0x0F), s1, q, e + 64 * j + l, acc);
+                acc2 = fmaS(shr(v, 4).and((byte) 0x0F), s2, q, e + 64 * j + 32 + l, acc2);
+                acc3 = fmaS(u.and((byte) 0x0F), s1, q, e + 64 * j + l + E, acc3);
+                acc4 = fmaS(shr(u, 4).and((byte) 0x0F), s2, q, e + 64 * j + 32 + l + E, acc4);
+            }
+        }
+        return acc.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
+    }
+
+    static float q5_K(byte[] w, float[] q, int qi, float[] d, int di, int[] p, int pi, int n) {
+        float sumf = 0;
+        int o = 0;
+        for (int i = 0; i < n / 256; i++, o += 176, qi += 256) {
+            int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
+            int summs = summs(u1 & 0x3f3f3f3f, kMins(u1, u2), p, pi + 8 * i);
+            float isum = q5KBlock(w, o, q, qi, u0 & 0x3f3f3f3f, kScales(u0, u2));
+            sumf += (half(w, o) * d[di + i]) * isum - (half(w, o + 2) * d[di + i]) * summs;
+        }
+        return sumf;
+    }
+
+    private static float q5KBlock(byte[] w, int o, float[] q, int e, int sc0, int sc1) {
+        FloatVector acc = FloatVector.zero(F), acc2 = acc;
+        for (int j = 0; j < 4; j++) {
+            int word = j < 2 ? sc0 : sc1;
+            float s1 = (word >>> (16 * (j & 1))) & 0xFF;
+            float s2 = (word >>> (16 * (j & 1) + 8)) & 0xFF;
+            for (int l = 0; l < 32; l += E) {
+                ByteVector v = load(w, o + 48 + 32 * j + l);
+                ByteVector h = shr(load(w, o + 16 + l), 2 * j);   // bits 2j, 2j+1 now at 0, 1
+                acc = fmaS(v.and((byte) 0x0F).or(shl(h, 4).and((byte) 0x10)), s1, q, e + 64 * j + l, acc);
+                acc2 = fmaS(shr(v, 4).and((byte) 0x0F).or(shl(h, 3).and((byte) 0x10)), s2, q, e + 64 * j + 32 + l, acc2);
+            }
+        }
+        return acc.add(acc2).reduceLanes(VectorOperators.ADD);
+    }
+
+    static float q6_K(byte[] w, float[] q, int qi, float[] d, int di, int n) {
+        float sumf = 0;
+        int o = 0;
+        for (int i = 0; i < n / 256; i++, o += 210, qi += 256) {
+            float isum = 0;
+            for (int k = 0; k < 4; k++) {   // one call site: C2 inlines its helpers within budget
+                int h = k >>> 1;
+                isum += q6KQuarter(w, o + 64 * h, o + 128 + 32 * h, o + 192 + 8 * h, q, qi + 128 * h, k & 1);
+            }
+            sumf += (half(w, o + 208) * d[di + i]) * isum;
+        }
+        return sumf;
+    }
+
+    /**
+     * Two of the four 32-element products of a 128-element half (part 0: elements l, l+32 from
+     * the low nibbles; part 1: l+64, l+96 from the high nibbles); exact integer sum.
+     */
+    private static float q6KQuarter(byte[] w, int ql, int qh, int sc, float[] q, int e, int part) {
+        FloatVector a1 = FloatVector.zero(F), a2 = a1;
+        int ns = 4 * part;
+        int k1 = 2 * part;
+        for (int l = 0; l < 32; l += E) {
+            int g = sc + (l >>> 4) + 2 * k1;
+            ByteVector hh = load(w, qh + l);
+            a1 = fmaS(shr(load(w, ql + l), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1), 4).and((byte) 0x30)).sub((byte) 32),
+                    w[g], q, e + 32 * k1 + l, a1);
+            a2 = fmaS(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1 + 2), 4).and((byte) 0x30)).sub((byte) 32),
+                    w[g + 2], q, e + 32 * k1 + 32 + l, a2);
+        }
+        return a1.add(a2).reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---- decode once, dot with several activation rows (matMul) ----
+
+    /**
+     * Decodes weight row {@code w} into exact float codes {@code c[0..n)} (K-quants: code x
+     * sub-block scale) and metadata {@code m}: Q8_0/Q4_0 the block scale per 32; K-quants
+     * {@link #KMETA} floats per super-block (d, dmin, 8 mins).
+     */
+    static void decode(jllm.formats.GgmlType t, byte[] w, float[] c, int co, float[] m, int mo0, int n) {
+        switch (t) {
+            case Q8_0 -> {
+                for (int b = 0, o = 0; b < n / 32; b++, o += 34) {
+                    m[mo0 + b] = half(w, o);
+                    for (int j = 0; j < 32; j += E) {
+                        store(load(w, o + 2 + j), 1f, c, co + 32 * b + j);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                for (int b = 0, o = 0; b < n / 32; b++, o += 18) {
+                    m[mo0 + b] = half(w, o);
+                    for (int j = 0; j < 16; j += E) {
+                        ByteVector v = load(w, o + 2 + j);
+                        store(v.and((byte) 0x0F).sub((byte) 8), 1f, c, co + 32 * b + j);
+                        store(shr(v, 4).and((byte) 0x0F).sub((byte) 8), 1f, c, co + 32 * b + 16 + j);
+                    }
+                }
+            }
+            case Q4_K, Q5_K -> {
+                boolean five = t == jllm.formats.GgmlType.Q5_K;
+                int bs = five ? 176 : 144;
+                for (int i = 0, o = 0; i < n / 256; i++, o += bs) {
+                    int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
+                    int sc0 = u0 & 0x3f3f3f3f, sc1 = kScales(u0, u2), mn0 = u1 & 0x3f3f3f3f, mn1 = kMins(u1, u2);
+                    int mo = mo0 + KMETA * i;
+                    m[mo] = half(w, o);
+                    m[mo + 1] = half(w, o + 2);
+                    for (int j = 0; j < 4; j++) {
+                        m[mo + 2 + j] = (mn0 >>> (8 * j)) & 0xFF;
+                        m[mo + 6 + j] = (mn1 >>> (8 * j)) & 0xFF;
+                    }
+                    if (five) {
+                        q5KDecode(w, o, sc0, sc1, c, co + 256 * i);
+                    } else {
+                        q4KDecode(w, o, sc0, sc1, c, co + 256 * i);
+                    }
+                }
+            }
+            case Q6_K -> {
+                for (int i = 0, o = 0; i < n / 256; i++, o += 210) {
+                    int mo = mo0 + KMETA * i;
+                    m[mo] = half(w, o + 208);
+                    for (int k = 1; k < KMETA; k++) {
+                        m[mo + k] = 0;
+                    }
+                    for (int k = 0; k < 4; k++) {   // one call site (C2 node budget, see q6_K)
+                        int h = k >>> 1;
+                        q6KDecodeQuarter(w, o + 64 * h, o + 128 + 32 * h, o + 192 + 8 * h, c, co + 256 * i + 128 * h, k & 1);
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(t.toString());
+        }
+    }
+
+    private static void q4KDecode(byte[] w, int o, int sc0, int sc1, float[] c, int e0) {
+        for (int j = 0; j < 4; j++) {
+            int word = j < 2 ? sc0 : sc1;
+            float s1 = (word >>> (16 * (j & 1))) & 0xFF;
+            float s2 = (word >>> (16 * (j & 1) + 8)) & 0xFF;
+            int e = e0 + 64 * j;
+            for (int l = 0; l < 32; l += E) {
+                ByteVector v = load(w, o + 16 + 32 * j + l);
+                store(v.and((byte) 0x0F), s1, c, e + l);
+                store(shr(v, 4).and((byte) 0x0F), s2, c, e + 32 + l);
+            }
+        }
+    }
+
+    private static void q5KDecode(byte[] w, int o, int sc0, int sc1, float[] c, int e0) {
+        for (int j = 0; j < 4; j++) {
+            int word = j < 2 ? sc0 : sc1;
+            float s1 = (word >>> (16 * (j & 1))) & 0xFF;
+            float s2 = (word >>> (16 * (j & 1) + 8)) & 0xFF;
+            int e = e0 + 64 * j;
+            for (int l = 0; l < 32; l += E) {
+                ByteVector v = load(w, o + 48 + 32 * j + l);
+                ByteVector h = shr(load(w, o + 16 + l), 2 * j);
+                store(v.and((byte) 0x0F).or(shl(h, 4).and((byte) 0x10)), s1, c, e + l);
+                store(shr(v, 4).and((byte) 0x0F).or(shl(h, 3).and((byte) 0x10)), s2, c, e + 32 + l);
+            }
+        }
+    }
+
+    private static void q6KDecodeQuarter(byte[] w, int ql, int qh, int sc, float[] c, int e, int part) {
+        int ns = 4 * part;
+        int k1 = 2 * part;
+        for (int l = 0; l < 32; l += E) {
+            int g = sc + (l >>> 4) + 2 * k1;
+            ByteVector hh = load(w, qh + l);
+            store(shr(load(w, ql + l), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1), 4).and((byte) 0x30)).sub((byte) 32),
+                    w[g], c, e + 32 * k1 + l);
+            store(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1 + 2), 4).and((byte) 0x30)).sub((byte) 32),
+                    w[g + 2], c, e + 32 * k1 + 32 + l);
+        }
+    }
+
+    /** Dequantizes a row to floats: {@link #decode} into out, then the block scales applied in place. */
+    static void dequantize(jllm.formats.GgmlType t, byte[] w, float[] out, int oo, float[] m, int n) {
+        decode(t, w, out, oo, m, 0, n);
+        if (t == jllm.formats.GgmlType.Q8_0 || t == jllm.formats.GgmlType.Q4_0) {
+            for (int b = 0; b < n / 32; b++) {
+                FloatVector s = FloatVector.broadcast(F, m[b]);
+                for (int j = oo + 32 * b; j < oo + 32 * b + 32; j += FL) {
+                    FloatVector.fromArray(F, out, j).mul(s).intoArray(out, j);
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < n / 256; i++) {
+            int mo = KMETA * i;
+            FloatVector d = FloatVector.broadcast(F, m[mo]);
+            for (int sb = 0; sb < 8; sb++) {
+                FloatVector mn = FloatVector.broadcast(F, -m[mo + 1] * m[mo + 2 + sb]);
+                for (int j = oo + 256 * i + 32 * sb; j < oo + 256 * i + 32 * sb + 32; j += FL) {
+                    FloatVector.fromArray(F, out, j).fma(d, mn).intoArray(out, j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Decoded row times activation rows b0..b0+3 (Q8 activation buffers laid out per batch row),
+     * results into y[yo + b*ys] for b in b0..b0+cnt). {@code cnt} 1..4.
+     */
+    static void dot4(boolean k, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+        if (k) {
+            dotK(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+        } else {
+            dot32(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+        }
+    }
+
+    private static void dot32(float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+        float[] q = a.q, d = a.d;
+        int nb = n / 32;
+        int b1 = cnt > 1 ? b0 + 1 : b0, b2 = cnt > 2 ? b0 + 2 : b0, b3 = cnt > 3 ? b0 + 3 : b0;
+        int q0 = b0 * n, q1 = b1 * n, q2 = b2 * n, q3 = b3 * n;
+        int d0 = b0 * nb, d1 = b1 * nb, d2 = b2 * nb, d3 = b3 * nb;
+        FloatVector z = FloatVector.zero(F);
+        FloatVector e0 = z, e1 = z, e2 = z, e3 = z;
+        for (int b = 0; b < nb; b++) {
+            FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+            for (int j = 32 * b; j < 32 * b + 32; j += FL) {
+                FloatVector cv = FloatVector.fromArray(F, c, co + j);
+                a0 = cv.fma(FloatVector.fromArray(F, q, q0 + j), a0);
+                a1 = cv.fma(FloatVector.fromArray(F, q, q1 + j), a1);
+                a2 = cv.fma(FloatVector.fromArray(F, q, q2 + j), a2);
+                a3 = cv.fma(FloatVector.fromArray(F, q, q3 + j), a3);
+            }
+            float s = m[mo + b];
+            FloatVector x0 = FloatVector.broadcast(F, s * d[d0 + b]), x1 = FloatVector.broadcast(F, s * d[d1 + b]);
+            FloatVector x2 = FloatVector.broadcast(F, s * d[d2 + b]), x3 = FloatVector.broadcast(F, s * d[d3 + b]);
+            e0 = a0.fma(x0, e0);
+            e1 = a1.fma(x1, e1);
+            e2 = a2.fma(x2, e2);
+            e3 = a3.fma(x3, e3);
+        }
+        y[yo + b0 * ys] = e0.reduceLanes(VectorOperators.ADD);
+        if (cnt > 1) y[yo + b1 * ys] = e1.reduceLanes(VectorOperators.ADD);
+        if (cnt > 2) y[yo + b2 * ys] = e2.reduceLanes(VectorOperators.ADD);
+        if (cnt > 3) y[yo + b3 * ys] = e3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static void dotK(float[] c, int co, float[] m, int mo0, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+        float[] q = a.q, d = a.d, s = a.s;
+        int nb = n / 256;
+        int b1 = cnt > 1 ? b0 + 1 : b0, b2 = cnt > 2 ? b0 + 2 : b0, b3 = cnt > 3 ? b0 + 3 : b0;
+        int q0 = b0 * n, q1 = b1 * n, q2 = b2 * n, q3 = b3 * n;
+        float f0 = 0, f1 = 0, f2 = 0, f3 = 0;
+        for (int i = 0; i < nb; i++) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 256 * i; j < 256 * i + 256; j += FL) {
+                FloatVector cv = FloatVector.fromArray(F, c, co + j);
+                a0 = cv.fma(FloatVector.fromArray(F, q, q0 + j), a0);
+                a1 = cv.fma(FloatVector.fromArray(F, q, q1 + j), a1);
+                a2 = cv.fma(FloatVector.fromArray(F, q, q2 + j), a2);
+                a3 = cv.fma(FloatVector.fromArray(F, q, q3 + j), a3);
+            }
+            int mo = mo0 + KMETA * i;
+            f0 += kTerm(a0.reduceLanes(VectorOperators.ADD), m, mo, d[b0 * nb + i], s, (b0 * n) / 16 + 16 * i);
+            f1 += kTerm(a1.reduceLanes(VectorOperators.ADD), m, mo, d[b1 * nb + i], s, (b1 * n) / 16 + 16 * i);
+            f2 += kTerm(a2.reduceLanes(VectorOperators.ADD), m, mo, d[b2 * nb + i], s, (b2 * n) / 16 + 16 * i);
+            f3 += kTerm(a3.reduceLanes(VectorOperators.ADD), m, mo, d[b3 * nb + i], s, (b3 * n) / 16 + 16 * i);
+        }
+        y[yo + b0 * ys] = f0;
+        if (cnt > 1) y[yo + b1 * ys] = f1;
+        if (cnt > 2) y[yo + b2 * ys] = f2;
+        if (cnt > 3) y[yo + b3 * ys] = f3;
+    }
+
+    private static float kTerm(float isum, float[] m, int mo, float dx, float[] s, int si) {
+        float dmin = m[mo + 1];
+        if (dmin == 0f && m[mo + 2] == 0f && m[mo + 3] == 0f && m[mo + 4] == 0f && m[mo + 5] == 0f
+                && m[mo + 6] == 0f && m[mo + 7] == 0f && m[mo + 8] == 0f && m[mo + 9] == 0f) {
+            return (m[mo] * dx) * isum;
+        }
+        int summs = 0;
+        for (int j = 0; j < 8; j++) {
+            summs += (int) m[mo + 2 + j] * ((int) s[si + 2 * j] + (int) s[si + 2 * j + 1]);
+        }
+        return (m[mo] * dx) * isum - (dmin * dx) * summs;
+    }
+}
