@@ -59,7 +59,7 @@ public final class BandwidthProbe implements Parallel.RangeTask {
      * reads it {@code reps} times after one warm-up pass and returns the best pass.
      */
     public static double measure(Parallel pool, long bytes, int reps) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared() /* read by the pool threads */) {
             MemorySegment seg = arena.allocate(bytes, 4096);
             seg.fill((byte) 1);
             BandwidthProbe p = new BandwidthProbe(pool, seg);
