@@ -345,7 +345,7 @@ public final class MatMul {
             for (int b = 0; b < j.batch; b += 4) {
                 int cnt = Math.min(4, j.batch - b);
                 for (int r = r0; r < r1; r++) {
-                    RowKernels.dot4(k, c, (r - r0) * n, m, (r - r0) * metaPerRow, a, b, cnt, n, j.y, j.yOff + r, j.rows);
+                    RowKernels.dot4(j.type, c, (r - r0) * n, m, (r - r0) * metaPerRow, a, b, cnt, n, j.y, j.yOff + r, j.rows);
                 }
             }
         }

@@ -125,23 +125,31 @@ final class RowKernels {
         return acc.fma(FloatVector.broadcast(F, scale), total);
     }
 
+    /**
+     * Q4_0 in llama.cpp's float order: each 32-block's integer dot exactly, then
+     * {@code total = fma(isum, d_w * d_x, total)} block after block. This is what its x86 Q4_0
+     * kernels do (the repacked 8-row GEMV/GEMM that every AVX2/AVX-512 build uses for Q4_0), and
+     * matching it matters: a lane-split order differs in the last bits, and now and then such a bit
+     * flips the rounding of a Q8_0 activation code downstream (stories260K "Once upon a time" then
+     * diverges from llama.cpp at token 17). With this order its logits agree bit for bit.
+     */
     static float q4_0(byte[] w, float[] q, int qi, float[] d, int di, int n) {
-        // One lane total, block after block: the same float order as VecKernels (and the fixtures).
-        FloatVector t = FloatVector.zero(F);
+        float total = 0;
         for (int b = 0; b < n / 32; b++) {
-            t = q4Block(w, 18 * b, q, qi + 32 * b, half(w, 18 * b) * d[di + b], t);
+            total = Math.fma(q4Block(w, 18 * b, q, qi + 32 * b), half(w, 18 * b) * d[di + b], total);
         }
-        return t.reduceLanes(VectorOperators.ADD);
+        return total;
     }
 
-    private static FloatVector q4Block(byte[] w, int o, float[] q, int qi, float scale, FloatVector total) {
+    /** The exact integer dot of one Q4_0 block with 32 activation codes (as a float). */
+    private static float q4Block(byte[] w, int o, float[] q, int qi) {
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < 16; j += E) {
             ByteVector v = load(w, o + 2 + j);
             acc = fmaB(v.and((byte) 0x0F).sub((byte) 8), q, qi + j, acc);
             acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
         }
-        return acc.fma(FloatVector.broadcast(F, scale), total);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     private static int kScales(int u0, int u2) {
@@ -384,12 +392,42 @@ final class RowKernels {
      * Decoded row times activation rows b0..b0+3 (Q8 activation buffers laid out per batch row),
      * results into y[yo + b*ys] for b in b0..b0+cnt). {@code cnt} 1..4.
      */
-    static void dot4(boolean k, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
-        if (k) {
-            dotK(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
-        } else {
-            dot32(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+    static void dot4(jllm.formats.GgmlType t, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+        switch (t) {
+            case Q8_0 -> dot32(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+            case Q4_0 -> dot32Exact(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+            default -> dotK(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
         }
+    }
+
+    /** {@link #dot32} in {@link #q4_0}'s order: each block's exact sum, then one scalar FMA per block. */
+    private static void dot32Exact(float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+        float[] q = a.q, d = a.d;
+        int nb = n / 32;
+        int b1 = cnt > 1 ? b0 + 1 : b0, b2 = cnt > 2 ? b0 + 2 : b0, b3 = cnt > 3 ? b0 + 3 : b0;
+        int q0 = b0 * n, q1 = b1 * n, q2 = b2 * n, q3 = b3 * n;
+        int d0 = b0 * nb, d1 = b1 * nb, d2 = b2 * nb, d3 = b3 * nb;
+        FloatVector z = FloatVector.zero(F);
+        float e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+        for (int b = 0; b < nb; b++) {
+            FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+            for (int j = 32 * b; j < 32 * b + 32; j += FL) {
+                FloatVector cv = FloatVector.fromArray(F, c, co + j);
+                a0 = cv.fma(FloatVector.fromArray(F, q, q0 + j), a0);
+                a1 = cv.fma(FloatVector.fromArray(F, q, q1 + j), a1);
+                a2 = cv.fma(FloatVector.fromArray(F, q, q2 + j), a2);
+                a3 = cv.fma(FloatVector.fromArray(F, q, q3 + j), a3);
+            }
+            float s = m[mo + b];
+            e0 = Math.fma(a0.reduceLanes(VectorOperators.ADD), s * d[d0 + b], e0);
+            e1 = Math.fma(a1.reduceLanes(VectorOperators.ADD), s * d[d1 + b], e1);
+            e2 = Math.fma(a2.reduceLanes(VectorOperators.ADD), s * d[d2 + b], e2);
+            e3 = Math.fma(a3.reduceLanes(VectorOperators.ADD), s * d[d3 + b], e3);
+        }
+        y[yo + b0 * ys] = e0;
+        if (cnt > 1) y[yo + b1 * ys] = e1;
+        if (cnt > 2) y[yo + b2 * ys] = e2;
+        if (cnt > 3) y[yo + b3 * ys] = e3;
     }
 
     private static void dot32(float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {

@@ -78,7 +78,7 @@ final class ScalarKernels {
                 int v = u8(w, off + 2 + j);
                 sumi += ((v & 0xF) - 8) * (int) q[qi + j] + ((v >>> 4) - 8) * (int) q[qi + 16 + j];
             }
-            sumf += sumi * (half(w, off) * d[di + b]);
+            sumf = Math.fma((float) sumi, half(w, off) * d[di + b], sumf); // llama.cpp's order, see RowKernels.q4_0
         }
         return sumf;
     }

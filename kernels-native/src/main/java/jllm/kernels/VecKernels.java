@@ -184,7 +184,7 @@ final class VecKernels {
     }
 
     static float q4_0(MemorySegment w, long off, float[] q, int qi, float[] d, int di, int n) {
-        FloatVector total = FloatVector.zero(F);
+        float total = 0;
         for (int b = 0; b < n / 32; b++, off += 18, qi += 32) {
             FloatVector acc = FloatVector.zero(F);
             for (int j = 0; j < 16; j += E) {
@@ -192,9 +192,10 @@ final class VecKernels {
                 acc = fmaB(v.and((byte) 0x0F).sub((byte) 8), q, qi + j, acc);
                 acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
             }
-            total = scaleAdd(acc, half(w, off) * d[di + b], total);
+            // The block's exact integer dot, then one FMA per block: llama.cpp's order (RowKernels.q4_0).
+            total = Math.fma(acc.reduceLanes(VectorOperators.ADD), half(w, off) * d[di + b], total);
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        return total;
     }
 
     static float q4_1(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {

@@ -34,27 +34,18 @@ class StoriesFixtureTest {
     }
 
     /**
-     * Q4_0 "Once upon a time" (run 0) is the one known exception, not yet explained: our
-     * first-step logits differ from llama.cpp's by up to 0.22 (the first greedy token still
-     * agrees), identically for every batch size we use, while runs 1 and 2 of the same file agree
-     * to 1e-6 and the Q8_0, F32 and K-quant fixtures agree on every prompt. It is the only prompt
-     * whose 12 tokens llama.cpp sends through its repacked Q4_0 GEMM as three groups of four rows;
-     * run 0 is therefore checked for its first token and logits to 0.25 only.
+     * Q4_0 is held to 1e-6: its products follow llama.cpp's block order exactly (see
+     * RowKernels.q4_0), and they must, because the "Once upon a time" prompt has activations within
+     * a few ulps of a Q8_0 rounding tie, where any other order flips a code and the greedy ids part
+     * at token 17. Q8_0 and F32 sum in a different order than llama.cpp and agree to about 1e-5.
      */
     @ParameterizedTest
-    @CsvSource({"f32, stories260K-f32.gguf, 1e-4, -1", "q8_0, stories260K-q8_0.gguf, 1e-4, -1",
-                "q4_0, stories260K-q4_0.gguf, 1e-4, 0", "f32, stories260K.bin, 1e-4, -1"})
-    void greedyIdsAndFirstLogitsMatchLlamaCpp(String variant, String file, double logitTolerance, int looseRun)
-            throws IOException {
+    @CsvSource({"f32, stories260K-f32.gguf, 1e-4", "q8_0, stories260K-q8_0.gguf, 1e-4",
+                "q4_0, stories260K-q4_0.gguf, 1e-6", "f32, stories260K.bin, 1e-4"})
+    void greedyIdsAndFirstLogitsMatchLlamaCpp(String variant, String file, double logitTolerance) throws IOException {
         Path model = SharedFixtures.file("fixtures/stories260K/" + file);
         try (Transformer t = Transformer.open(model, pool)) {
-            int runIndex = -1;
             for (JsonNode run : expected.get("variants").get(variant).get("runs")) {
-                runIndex++;
-                if (runIndex == looseRun) {
-                    checkLoosely(t, run);
-                    continue;
-                }
                 int[] prompt = ints(run.get("prompt_ids"));
                 int[] want = ints(run.get("generated_ids"));
                 Session s = t.newSession(prompt.length + want.length, 32);
@@ -75,16 +66,6 @@ class StoriesFixtureTest {
                 assertThat(got).as(file + " greedy ids for '" + run.get("prompt").asText() + "'").containsExactly(want);
             }
         }
-    }
-
-    private static void checkLoosely(Transformer t, JsonNode run) {
-        int[] prompt = ints(run.get("prompt_ids"));
-        float[] logits = t.newSession(prompt.length + 1, 32).forward(prompt, 0, prompt.length);
-        JsonNode first = run.get("first_step_logits");
-        for (int i = 0; i < first.size(); i++) {
-            assertThat((double) logits[i]).isCloseTo(first.get(i).asDouble(), org.assertj.core.data.Offset.offset(0.25));
-        }
-        assertThat(argmax(logits)).isEqualTo(run.get("generated_ids").get(0).asInt());
     }
 
     static int argmax(float[] v) {
