@@ -152,13 +152,21 @@ public final class MatMul {
         Objects.checkFromIndexSize(0, Math.multiplyExact(batch, w.cols()), x.length);
         Objects.checkFromIndexSize(0, Math.multiplyExact(batch, w.rows()), y.length);
         if (backend != Backend.VECTOR && w.rows() > 0 && w.cols() > 0 && useBlas(w.type(), batch) && blas() != null) {
-            blas.setThreads(pool.threads());
-            if (w.type() == GgmlType.F32) {
-                // y (batch x rows) = x (batch x cols) * W^T, W rows x cols row-major.
-                blas.sgemm(false, true, batch, w.rows(), w.cols(), 1f, MemorySegment.ofArray(x), w.cols(),
-                        w.data(), w.cols(), 0f, MemorySegment.ofArray(y), w.rows());
-            } else {
-                blasDequantized(w, x, batch, y);
+            // Our pool splits the rows and each thread calls a single-threaded sgemm on its share:
+            // OpenBLAS's own helper threads spin for a long while after each call and, on a small
+            // machine, fight the threads that dequantize the next tile.
+            blas.setThreads(1);
+            BlasJob bj = blasJob;
+            bj.w = w;
+            bj.x = MemorySegment.ofArray(x);
+            bj.y = MemorySegment.ofArray(y);
+            bj.batch = batch;
+            try {
+                pool.forRange(w.rows(), bj);
+            } finally {
+                bj.w = null;
+                bj.x = null;
+                bj.y = null;
             }
             return;
         }
@@ -181,56 +189,56 @@ public final class MatMul {
         return batch >= BLAS_DEQUANT_BATCH && jllm.formats.quant.QuantCodecs.canDequantize(t);
     }
 
-    /** Floats of one dequantized weight tile (4 MiB). */
+    /** Floats of one thread's dequantized weight tile (4 MiB). */
     private static final int BLAS_TILE_FLOATS = 1 << 20;
-    private float[] tile = new float[0];
-    private final Dequant dequant = new Dequant();
+    private static final ThreadLocal<float[][]> BLAS_TILE = ThreadLocal.withInitial(() -> new float[1][0]);
 
-    /** Dequantizes row tiles of w to F32 (split over the pool) and multiplies each with sgemm. */
-    private void blasDequantized(Matrix w, float[] x, int batch, float[] y) {
-        int cols = w.cols(), rows = w.rows();
-        int tileRows = Math.max(1, Math.min(rows, BLAS_TILE_FLOATS / cols));
-        if (tile.length < tileRows * cols) {
-            tile = new float[tileRows * cols];
-        }
-        MemorySegment xs = MemorySegment.ofArray(x), ys = MemorySegment.ofArray(y), ts = MemorySegment.ofArray(tile);
-        Dequant dq = dequant;
-        dq.w = w;
-        dq.out = tile;
-        try {
-            for (int r0 = 0; r0 < rows; r0 += tileRows) {
-                int n = Math.min(tileRows, rows - r0);
-                dq.r0 = r0;
-                pool.forRange(n, dq);
-                blas.sgemm(false, true, batch, n, cols, 1f, xs, cols, ts, cols, 0f, ys.asSlice(4L * r0), rows);
-            }
-        } finally {
-            dq.w = null;
-            dq.out = null;
-        }
-    }
+    private final BlasJob blasJob = new BlasJob();
 
-    private static final class Dequant implements Parallel.RangeTask {
+    /** y (batch x rows) = x (batch x cols) W^T for the rows [from, to): F32 straight, else per dequantized tile. */
+    private final class BlasJob implements Parallel.RangeTask {
         Matrix w;
-        float[] out;
-        int r0;
+        MemorySegment x, y;
+        int batch;
 
         @Override
         public void run(int from, int to) {
-            long rb = w.rowBytes();
-            int cols = w.cols();
-            if (Simd.ENABLED && RowKernels.supports(w.type())) {
-                Scratch sc = SCRATCH.get();
-                sc.ensure((int) rb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
-                for (int r = from; r < to; r++) {
-                    MemorySegment.copy(w.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, (r0 + r) * rb, sc.w, 0, (int) rb);
-                    RowKernels.dequantize(w.type(), sc.w, out, r * cols, sc.m, cols);
-                }
+            int cols = w.cols(), rows = w.rows();
+            if (w.type() == GgmlType.F32) {
+                blas.sgemm(false, true, batch, to - from, cols, 1f, x, cols,
+                        w.data().asSlice((long) from * cols * 4), cols, 0f, y.asSlice(4L * from), rows);
                 return;
             }
-            for (int r = from; r < to; r++) {
-                jllm.formats.quant.QuantCodecs.dequantize(w.type(), w.data(), (r0 + r) * rb, out, r * cols, cols);
+            int tileRows = Math.max(1, Math.min(to - from, BLAS_TILE_FLOATS / cols));
+            float[][] holder = BLAS_TILE.get();
+            if (holder[0].length < tileRows * cols) {
+                holder[0] = new float[tileRows * cols];
             }
+            float[] tile = holder[0];
+            MemorySegment ts = MemorySegment.ofArray(tile);
+            for (int r0 = from; r0 < to; r0 += tileRows) {
+                int n = Math.min(tileRows, to - r0);
+                dequantizeRows(w, r0, n, tile);
+                blas.sgemm(false, true, batch, n, cols, 1f, x, cols, ts, cols, 0f, y.asSlice(4L * r0), rows);
+            }
+        }
+    }
+
+    /** Rows [r0, r0+n) of w as floats into out (row-major). */
+    private static void dequantizeRows(Matrix w, int r0, int n, float[] out) {
+        long rb = w.rowBytes();
+        int cols = w.cols();
+        if (Simd.ENABLED && RowKernels.supports(w.type())) {
+            Scratch sc = SCRATCH.get();
+            sc.ensure((int) rb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
+            for (int r = 0; r < n; r++) {
+                MemorySegment.copy(w.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, (r0 + r) * rb, sc.w, 0, (int) rb);
+                RowKernels.dequantize(w.type(), sc.w, out, r * cols, sc.m, cols);
+            }
+            return;
+        }
+        for (int r = 0; r < n; r++) {
+            jllm.formats.quant.QuantCodecs.dequantize(w.type(), w.data(), (r0 + r) * rb, out, r * cols, cols);
         }
     }
 
