@@ -298,9 +298,6 @@ public final class MatMul {
         }
     }
 
-    /** Rows decoded together by the matrix-matrix path (their float codes stay in L1/L2). */
-    private static final int ROW_CHUNK = 16;
-
     /** Per-thread scratch of the byte[] row kernels: the copied row, decoded codes and metadata. */
     static final class Scratch {
         byte[] w = new byte[0];
@@ -327,36 +324,15 @@ public final class MatMul {
         Scratch sc = SCRATCH.get();
         int n = j.cols;
         int rb = (int) j.rowBytes;
-        boolean k = n % 256 == 0 && (j.type == GgmlType.Q4_K || j.type == GgmlType.Q5_K || j.type == GgmlType.Q6_K);
-        int metaPerRow = k ? RowKernels.KMETA * (n / 256) : n / 32;
-        Activation a = act;
+        int kind = RowKernels.kind(j.type);
         if (j.batch == 1) {
             sc.ensure(rb + 64, 0, 0);
-            byte[] wb = sc.w;
-            float[] q = a.q, d = a.d;
-            int[] p = a.bsum32;
-            for (int r = from; r < to; r++) {
-                MemorySegment.copy(j.w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * j.rowBytes, wb, 0, rb);
-                j.y[j.yOff + r] = RowKernels.dot(j.type, wb, q, 0, d, 0, 0, p, 0, n);
-            }
+            RowLoops.matVec(kind, j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
             return;
         }
-        sc.ensure(rb + 64, ROW_CHUNK * n, ROW_CHUNK * metaPerRow);
-        byte[] wb = sc.w;
-        float[] c = sc.c, m = sc.m;
-        for (int r0 = from; r0 < to; r0 += ROW_CHUNK) {
-            int r1 = Math.min(to, r0 + ROW_CHUNK);
-            for (int r = r0; r < r1; r++) {
-                MemorySegment.copy(j.w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * j.rowBytes, wb, 0, rb);
-                RowKernels.decode(j.type, wb, c, (r - r0) * n, m, (r - r0) * metaPerRow, n);
-            }
-            for (int b = 0; b < j.batch; b += 4) {
-                int cnt = Math.min(4, j.batch - b);
-                for (int r = r0; r < r1; r++) {
-                    RowKernels.dot4(j.type, c, (r - r0) * n, m, (r - r0) * metaPerRow, a, b, cnt, n, j.y, j.yOff + r, j.rows);
-                }
-            }
-        }
+        int chunk = RowKernels.ROW_CHUNK;
+        sc.ensure(rb + 64, chunk * n, chunk * RowKernels.metaPerRow(kind, n));
+        RowLoops.matMul(kind, j.w, j.rowBytes, from, to, sc.w, sc.c, sc.m, act, n, j.batch, j.y, j.yOff, j.rows);
     }
 
     /** One weight row (at byte {@code off}) times activation row {@code b}. */

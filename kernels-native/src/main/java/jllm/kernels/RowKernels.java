@@ -91,21 +91,52 @@ final class RowKernels {
         return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
     }
 
-    private static ByteVector shl(ByteVector v, int n) {
-        return v.lanewise(VectorOperators.LSHL, n);
+    /**
+     * Left shift of bytes whose set bits stay below bit {@code 8-n}: done on 16-bit lanes (one
+     * instruction on x86, which has no byte shifts; a true byte shift costs five).
+     */
+    private static ByteVector shlIn(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
     }
 
     // ---- fused row dot products (matVec) ----
 
-    static float dot(jllm.formats.GgmlType t, byte[] w, float[] q, int qi, float[] d, int d32, int d256, int[] p, int p32, int n) {
+    /**
+     * Kernel kinds as int constants. The row loops pass them as literals: once a loop is compiled
+     * with its helpers inlined, a switch on a constant int folds to the one kernel (an enum switch
+     * goes through a lookup array C2 cannot fold, and would drag every kernel into every loop).
+     */
+    static final int KQ8_0 = 0, KQ4_0 = 1, KQ4_K = 2, KQ5_K = 3, KQ6_K = 4;
+
+    /** The kind of a supported type, -1 for others. */
+    static int kind(jllm.formats.GgmlType t) {
         return switch (t) {
-            case Q8_0 -> q8_0(w, q, qi, d, d32, n);
-            case Q4_0 -> q4_0(w, q, qi, d, d32, n);
-            case Q4_K -> q4_K(w, q, qi, d, d256, p, p32, n);
-            case Q5_K -> q5_K(w, q, qi, d, d256, p, p32, n);
-            case Q6_K -> q6_K(w, q, qi, d, d256, n);
-            default -> throw new IllegalArgumentException(t.toString());
+            case Q8_0 -> KQ8_0;
+            case Q4_0 -> KQ4_0;
+            case Q4_K -> KQ4_K;
+            case Q5_K -> KQ5_K;
+            case Q6_K -> KQ6_K;
+            default -> -1;
         };
+    }
+
+    /** One copied weight row times activation row 0 (Q8 codes q, scales d, K-quant 32-sums p). */
+    static float dot(int kind, byte[] w, float[] q, float[] d, int[] p, int n) {
+        switch (kind) {
+            case KQ8_0: return q8_0(w, q, 0, d, 0, n);
+            case KQ4_0: return q4_0(w, q, 0, d, 0, n);
+            case KQ4_K: return q4_K(w, q, 0, d, 0, p, 0, n);
+            case KQ5_K: return q5_K(w, q, 0, d, 0, p, 0, n);
+            default: return q6_K(w, q, 0, d, 0, n);
+        }
+    }
+
+    /** Rows decoded together by the matrix-matrix path (their float codes stay in L1/L2). */
+    static final int ROW_CHUNK = 16;
+
+    /** Float metadata per row in the matrix-matrix path. */
+    static int metaPerRow(int kind, int n) {
+        return kind == KQ8_0 || kind == KQ4_0 ? n / 32 : KMETA * (n / 256);
     }
 
     static float q8_0(byte[] w, float[] q, int qi, float[] d, int di, int n) {
@@ -218,8 +249,8 @@ final class RowKernels {
             for (int l = 0; l < 32; l += E) {
                 ByteVector v = load(w, o + 48 + 32 * j + l);
                 ByteVector h = shr(load(w, o + 16 + l), 2 * j);   // bits 2j, 2j+1 now at 0, 1
-                acc = fmaS(v.and((byte) 0x0F).or(shl(h, 4).and((byte) 0x10)), s1, q, e + 64 * j + l, acc);
-                acc2 = fmaS(shr(v, 4).and((byte) 0x0F).or(shl(h, 3).and((byte) 0x10)), s2, q, e + 64 * j + 32 + l, acc2);
+                acc = fmaS(v.and((byte) 0x0F).or(shlIn(h.and((byte) 0x01), 4)), s1, q, e + 64 * j + l, acc);
+                acc2 = fmaS(shr(v, 4).and((byte) 0x0F).or(shlIn(h.and((byte) 0x02), 3)), s2, q, e + 64 * j + 32 + l, acc2);
             }
         }
         return acc.add(acc2).reduceLanes(VectorOperators.ADD);
@@ -250,9 +281,9 @@ final class RowKernels {
         for (int l = 0; l < 32; l += E) {
             int g = sc + (l >>> 4) + 2 * k1;
             ByteVector hh = load(w, qh + l);
-            a1 = fmaS(shr(load(w, ql + l), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1), 4).and((byte) 0x30)).sub((byte) 32),
+            a1 = fmaS(shr(load(w, ql + l), ns).and((byte) 0x0F).or(shlIn(shr(hh, 2 * k1).and((byte) 0x03), 4)).sub((byte) 32),
                     w[g], q, e + 32 * k1 + l, a1);
-            a2 = fmaS(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1 + 2), 4).and((byte) 0x30)).sub((byte) 32),
+            a2 = fmaS(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shlIn(shr(hh, 2 * k1 + 2).and((byte) 0x03), 4)).sub((byte) 32),
                     w[g + 2], q, e + 32 * k1 + 32 + l, a2);
         }
         return a1.add(a2).reduceLanes(VectorOperators.ADD);
@@ -266,8 +297,16 @@ final class RowKernels {
      * {@link #KMETA} floats per super-block (d, dmin, 8 mins).
      */
     static void decode(jllm.formats.GgmlType t, byte[] w, float[] c, int co, float[] m, int mo0, int n) {
-        switch (t) {
-            case Q8_0 -> {
+        int k = kind(t);
+        if (k < 0) {
+            throw new IllegalArgumentException(t.toString());
+        }
+        decode(k, w, c, co, m, mo0, n);
+    }
+
+    static void decode(int kind, byte[] w, float[] c, int co, float[] m, int mo0, int n) {
+        switch (kind) {
+            case KQ8_0 -> {
                 for (int b = 0, o = 0; b < n / 32; b++, o += 34) {
                     m[mo0 + b] = half(w, o);
                     for (int j = 0; j < 32; j += E) {
@@ -275,7 +314,7 @@ final class RowKernels {
                     }
                 }
             }
-            case Q4_0 -> {
+            case KQ4_0 -> {
                 for (int b = 0, o = 0; b < n / 32; b++, o += 18) {
                     m[mo0 + b] = half(w, o);
                     for (int j = 0; j < 16; j += E) {
@@ -285,8 +324,8 @@ final class RowKernels {
                     }
                 }
             }
-            case Q4_K, Q5_K -> {
-                boolean five = t == jllm.formats.GgmlType.Q5_K;
+            case KQ4_K, KQ5_K -> {
+                boolean five = kind == KQ5_K;
                 int bs = five ? 176 : 144;
                 for (int i = 0, o = 0; i < n / 256; i++, o += bs) {
                     int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
@@ -305,7 +344,7 @@ final class RowKernels {
                     }
                 }
             }
-            case Q6_K -> {
+            default -> {
                 for (int i = 0, o = 0; i < n / 256; i++, o += 210) {
                     int mo = mo0 + KMETA * i;
                     m[mo] = half(w, o + 208);
@@ -318,7 +357,6 @@ final class RowKernels {
                     }
                 }
             }
-            default -> throw new IllegalArgumentException(t.toString());
         }
     }
 
@@ -345,8 +383,8 @@ final class RowKernels {
             for (int l = 0; l < 32; l += E) {
                 ByteVector v = load(w, o + 48 + 32 * j + l);
                 ByteVector h = shr(load(w, o + 16 + l), 2 * j);
-                store(v.and((byte) 0x0F).or(shl(h, 4).and((byte) 0x10)), s1, c, e + l);
-                store(shr(v, 4).and((byte) 0x0F).or(shl(h, 3).and((byte) 0x10)), s2, c, e + 32 + l);
+                store(v.and((byte) 0x0F).or(shlIn(h.and((byte) 0x01), 4)), s1, c, e + l);
+                store(shr(v, 4).and((byte) 0x0F).or(shlIn(h.and((byte) 0x02), 3)), s2, c, e + 32 + l);
             }
         }
     }
@@ -357,9 +395,9 @@ final class RowKernels {
         for (int l = 0; l < 32; l += E) {
             int g = sc + (l >>> 4) + 2 * k1;
             ByteVector hh = load(w, qh + l);
-            store(shr(load(w, ql + l), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1), 4).and((byte) 0x30)).sub((byte) 32),
+            store(shr(load(w, ql + l), ns).and((byte) 0x0F).or(shlIn(shr(hh, 2 * k1).and((byte) 0x03), 4)).sub((byte) 32),
                     w[g], c, e + 32 * k1 + l);
-            store(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shl(shr(hh, 2 * k1 + 2), 4).and((byte) 0x30)).sub((byte) 32),
+            store(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shlIn(shr(hh, 2 * k1 + 2).and((byte) 0x03), 4)).sub((byte) 32),
                     w[g + 2], c, e + 32 * k1 + 32 + l);
         }
     }
@@ -392,10 +430,10 @@ final class RowKernels {
      * Decoded row times activation rows b0..b0+3 (Q8 activation buffers laid out per batch row),
      * results into y[yo + b*ys] for b in b0..b0+cnt). {@code cnt} 1..4.
      */
-    static void dot4(jllm.formats.GgmlType t, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
-        switch (t) {
-            case Q8_0 -> dot32(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
-            case Q4_0 -> dot32Exact(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+    static void dot4(int kind, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+        switch (kind) {
+            case KQ8_0 -> dot32(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+            case KQ4_0 -> dot32Exact(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
             default -> dotK(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
         }
     }
