@@ -1,11 +1,14 @@
 package jllm.engine.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import jllm.kernels.Blas;
+import jllm.kernels.MatMul;
 import jllm.kernels.Parallel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,11 +43,18 @@ class StoriesFixtureTest {
      * at token 17. Q8_0 and F32 sum in a different order than llama.cpp and agree to about 1e-5.
      */
     @ParameterizedTest
-    @CsvSource({"f32, stories260K-f32.gguf, 1e-4", "q8_0, stories260K-q8_0.gguf, 1e-4",
-                "q4_0, stories260K-q4_0.gguf, 1e-6", "f32, stories260K.bin, 1e-4"})
-    void greedyIdsAndFirstLogitsMatchLlamaCpp(String variant, String file, double logitTolerance) throws IOException {
+    @CsvSource({"f32, stories260K-f32.gguf, 1e-4, AUTO", "q8_0, stories260K-q8_0.gguf, 1e-4, AUTO",
+                "q4_0, stories260K-q4_0.gguf, 1e-6, AUTO", "f32, stories260K.bin, 1e-4, AUTO",
+                "f32, stories260K-f32.gguf, 1e-4, VECTOR", "q8_0, stories260K-q8_0.gguf, 1e-4, VECTOR",
+                "q4_0, stories260K-q4_0.gguf, 1e-6, VECTOR",
+                "f32, stories260K-f32.gguf, 1e-4, BLAS", "q8_0, stories260K-q8_0.gguf, 1e-4, BLAS",
+                "q4_0, stories260K-q4_0.gguf, 1e-6, BLAS"})
+    void greedyIdsAndFirstLogitsMatchLlamaCpp(String variant, String file, double logitTolerance, MatMul.Backend backend)
+            throws IOException {
         Path model = SharedFixtures.file("fixtures/stories260K/" + file);
-        try (Transformer t = Transformer.open(model, pool)) {
+        // BLAS: F32 prompt batches go to OpenBLAS's sgemm (quantized types need 64+ tokens for it).
+        assumeTrue(backend != MatMul.Backend.BLAS || Blas.load().isPresent(), "OpenBLAS cannot be loaded here");
+        try (Transformer t = Transformer.open(model, pool, backend)) {
             for (JsonNode run : expected.get("variants").get(variant).get("runs")) {
                 int[] prompt = ints(run.get("prompt_ids"));
                 int[] want = ints(run.get("generated_ids"));
@@ -55,7 +65,7 @@ class StoriesFixtureTest {
                 for (int i = 0; i < first.size(); i++) {
                     maxDiff = Math.max(maxDiff, Math.abs(logits[i] - first.get(i).asDouble()));
                 }
-                System.out.printf("%s %s '%s': max |first-step logit - llama.cpp| = %.2e%n", variant, file,
+                System.out.printf("%s %s %s '%s': max |first-step logit - llama.cpp| = %.2e%n", variant, file, backend,
                         run.get("prompt").asText(), maxDiff);
                 assertThat(maxDiff).as("first-step logits of " + file).isLessThan(logitTolerance);
                 int[] got = new int[want.length];
