@@ -1,7 +1,10 @@
 package jllm.engine.train;
 
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import jllm.kernels.Blas;
+import jllm.kernels.MatMul;
 import jllm.kernels.Parallel;
 
 /**
@@ -11,6 +14,10 @@ import jllm.kernels.Parallel;
  * transposed). Rows of C are split across the pool in tiles of four; every element is summed over
  * k in the same order whatever the thread count, so results do not depend on it. An instance
  * holds its call parameters in fields, so a call allocates nothing; it is not thread-safe.
+ *
+ * <p>Large products go to OpenBLAS when it loads (unless {@code -Djllm.backend=vector}): chunks of
+ * {@value #BLAS_ROWS} rows of C, each one single-threaded {@code sgemm}, spread over the pool. The
+ * chunks do not depend on the thread count, so neither do the results.
  */
 final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -19,14 +26,27 @@ final class Gemm {
     /** Products below this many multiply-adds run on the calling thread. */
     private static final long INLINE = 1L << 16;
 
+    /** Multiply-adds from which a product goes to OpenBLAS (below, the call overhead dominates). */
+    static final long BLAS_MIN_WORK = 1L << 21;
+    /** Rows of C per sgemm call. */
+    static final int BLAS_ROWS = 64;
+
     private final Parallel pool;
+    private final Blas blas;
     private final Parallel.RangeTask task = this::rows;
+    private final Parallel.RangeTask blasTask = this::blasChunks;
     private float[] c, a, b;
     private int ldc, ars, aks, ldb, m, n, k;
     private boolean accumulate;
 
     Gemm(Parallel pool) {
+        this(pool, MatMul.defaultBackend() == MatMul.Backend.VECTOR ? null : Blas.load().orElse(null));
+    }
+
+    /** With {@code blas} null, every product runs on the Vector API kernel. */
+    Gemm(Parallel pool, Blas blas) {
         this.pool = pool;
+        this.blas = blas;
     }
 
     /**
@@ -48,7 +68,15 @@ final class Gemm {
         this.accumulate = accumulate;
         int tiles = (m + TILE - 1) / TILE;
         try {
-            if ((long) m * n * k < INLINE || pool.threads() == 1) {
+            if (blas != null && (long) m * n * k >= BLAS_MIN_WORK && (aks == 1 || ars == 1)) {
+                blas.setThreads(1);
+                int chunks = (m + BLAS_ROWS - 1) / BLAS_ROWS;
+                if (pool.threads() == 1) {
+                    blasChunks(0, chunks);
+                } else {
+                    pool.forRange(chunks, blasTask);
+                }
+            } else if ((long) m * n * k < INLINE || pool.threads() == 1) {
                 rows(0, tiles);
             } else {
                 pool.forRange(tiles, task);
@@ -57,6 +85,20 @@ final class Gemm {
             this.c = null;
             this.a = null;
             this.b = null;
+        }
+    }
+
+    /** Row chunks [from, to) of C through sgemm; A is row-major (aks == 1) or read transposed (ars == 1). */
+    private void blasChunks(int from, int to) {
+        MemorySegment as = MemorySegment.ofArray(a), bs = MemorySegment.ofArray(b), cs = MemorySegment.ofArray(c);
+        boolean transA = aks != 1;
+        for (int ch = from; ch < to; ch++) {
+            int i0 = ch * BLAS_ROWS, rows = Math.min(BLAS_ROWS, m - i0);
+            // op(A) rows i0..: row-major A starts at row i0; a transposed A (stored k x m, row
+            // stride aks) starts at column i0.
+            MemorySegment ai = transA ? as.asSlice(4L * i0) : as.asSlice(4L * i0 * ars);
+            blas.sgemm(transA, false, rows, n, k, 1f, ai, transA ? aks : ars, bs, ldb,
+                    accumulate ? 1f : 0f, cs.asSlice(4L * i0 * ldc), ldc);
         }
     }
 

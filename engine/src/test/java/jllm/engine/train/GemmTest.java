@@ -1,8 +1,10 @@
 package jllm.engine.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
+import jllm.kernels.Blas;
 import jllm.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
@@ -24,12 +26,33 @@ class GemmTest {
         }
     }
 
+    /** Products big enough for OpenBLAS: the same checks, with row chunks that straddle the thread split. */
+    @Test
+    void blasPathMatchesNaiveInAllLayouts() {
+        Blas blas = Blas.load().orElse(null);
+        assumeTrue(blas != null, "OpenBLAS cannot be loaded here");
+        SplittableRandom rng = new SplittableRandom(2);
+        try (Parallel two = new Parallel(2); Parallel one = new Parallel(1)) {
+            int m = 150, n = 130, k = 120;
+            assertThat((long) m * n * k).isGreaterThanOrEqualTo(Gemm.BLAS_MIN_WORK);
+            float[] a = GradCheck.random(rng, m * k, 1), b = GradCheck.random(rng, k * n, 1);
+            float[] c0 = GradCheck.random(rng, m * n, 1);
+            check(two, one, blas, c0, a, k, 1, b, m, n, k);
+            check(two, one, blas, c0, a, 1, m, b, m, n, k);
+        }
+    }
+
     private static void check(Parallel two, Parallel one, float[] c0, float[] a, int ars, int aks, float[] b,
+                              int m, int n, int k) {
+        check(two, one, null, c0, a, ars, aks, b, m, n, k);
+    }
+
+    private static void check(Parallel two, Parallel one, Blas blas, float[] c0, float[] a, int ars, int aks, float[] b,
                               int m, int n, int k) {
         for (boolean acc : new boolean[] {false, true}) {
             float[] c = c0.clone(), c1 = c0.clone();
-            new Gemm(two).multiply(c, n, a, ars, aks, b, n, m, n, k, acc);
-            new Gemm(one).multiply(c1, n, a, ars, aks, b, n, m, n, k, acc);
+            new Gemm(two, blas).multiply(c, n, a, ars, aks, b, n, m, n, k, acc);
+            new Gemm(one, blas).multiply(c1, n, a, ars, aks, b, n, m, n, k, acc);
             assertThat(c).as("thread count must not change results").containsExactly(c1);
             for (int i = 0; i < m; i++) {
                 for (int j = 0; j < n; j++) {
