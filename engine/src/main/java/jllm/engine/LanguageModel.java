@@ -11,6 +11,7 @@ import jllm.engine.tokenizer.Tokenizer;
 import jllm.formats.FormatException;
 import jllm.formats.GgufFile;
 import jllm.formats.ModelFile;
+import jllm.formats.tokenizer.GgufVocabulary;
 import jllm.kernels.Parallel;
 
 /**
@@ -89,7 +90,11 @@ public final class LanguageModel implements AutoCloseable {
         Transformer t = null;
         try {
             t = Transformer.open(model, pool, jllm.kernels.MatMul.Backend.parse(o.backend()));
-            Tokenizer tok = Tokenizer.load(tokenizerPath(model, t.file(), o.tokenizer()));
+            // A GGUF's own tokenizer comes from the metadata already parsed (a 128k vocabulary is
+            // ~400k strings; reading them twice cost a few hundred ms at startup).
+            Tokenizer tok = o.tokenizer() == null && t.file() instanceof GgufFile g && GgufVocabulary.present(g.metadata())
+                    ? Tokenizer.of(GgufVocabulary.read(g.metadata(), model.toString()))
+                    : Tokenizer.load(tokenizerPath(model, t.file(), o.tokenizer()));
             if (tok.size() > t.config().vocabSize()) {
                 throw new FormatException(model, "tokenizer", -1, "has " + tok.size() + " tokens but the model only "
                         + t.config().vocabSize() + "; they do not belong together");

@@ -42,17 +42,29 @@ final class BpeTokenizer extends BaseTokenizer {
         Map<String, Integer> extra = new HashMap<>();
         rankOf = new LongIntMap(m.length);
         mergeResult = new int[m.length];
+        TokenTextIndex index = new TokenTextIndex(tokens);
         for (int r = 0; r < m.length; r++) {
-            int sp = m[r].indexOf(' ', 1);
+            String mr = m[r];
+            int sp = mr.indexOf(' ', 1);
             if (sp < 0) {
                 throw new FormatException(v.source(), "tokenizer.ggml.merges[" + r + "]", -1,
-                        "merge '" + m[r] + "' is not two tokens separated by a space");
+                        "merge '" + mr + "' is not two tokens separated by a space");
             }
-            String a = m[r].substring(0, sp);
-            String b = m[r].substring(sp + 1);
-            int left = intern(a, extra);
-            int right = intern(b, extra);
-            mergeResult[r] = intern(a + b, extra);
+            int len = mr.length();
+            // Parts and results are nearly always tokens: found without building substrings.
+            int left = index.find(mr, 0, sp);
+            int right = index.find(mr, sp + 1, len);
+            int result = index.find(mr, 0, sp, sp + 1, len);
+            if (left < 0) {
+                left = intern(mr.substring(0, sp), extra);
+            }
+            if (right < 0) {
+                right = intern(mr.substring(sp + 1), extra);
+            }
+            if (result < 0) {
+                result = intern(mr.substring(0, sp) + mr.substring(sp + 1), extra);
+            }
+            mergeResult[r] = result;
             rankOf.putIfAbsent(LongIntMap.pair(left, right), r);
         }
         for (int b = 0; b < 256; b++) {

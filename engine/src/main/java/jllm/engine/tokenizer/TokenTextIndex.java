@@ -1,0 +1,61 @@
+package jllm.engine.tokenizer;
+
+/**
+ * Finds token ids by text given as a region of another string, or as two regions one after the
+ * other, without building the substring: the merge table of a 128k BPE vocabulary has ~280k
+ * entries "left right", and cutting each into three new strings took a few hundred ms at startup.
+ * Hashes are {@link String#hashCode} of the text, so a region hashes like the string it spells.
+ */
+final class TokenTextIndex {
+    private final String[] tokens;
+    private final int[] slots;   // token id + 1; 0 = empty
+    private final int mask;
+
+    TokenTextIndex(String[] tokens) {
+        this.tokens = tokens;
+        int cap = Integer.highestOneBit(Math.max(16, tokens.length * 2 - 1)) << 1;
+        slots = new int[cap];
+        mask = cap - 1;
+        for (int id = 0; id < tokens.length; id++) {
+            String t = tokens[id];
+            int i = spread(t.hashCode()) & mask;
+            while (slots[i] != 0 && !tokens[slots[i] - 1].equals(t)) {
+                i = (i + 1) & mask;
+            }
+            slots[i] = id + 1;   // a duplicate text maps to its last id, as BaseTokenizer.idOf does
+        }
+    }
+
+    /** The id of the token spelled by {@code s[from, to)}, or -1. */
+    int find(String s, int from, int to) {
+        return find(s, from, to, to, to);
+    }
+
+    /** The id of the token spelled by {@code s[aFrom, aTo)} followed by {@code s[bFrom, bTo)}, or -1. */
+    int find(String s, int aFrom, int aTo, int bFrom, int bTo) {
+        int h = 0;
+        for (int k = aFrom; k < aTo; k++) {
+            h = 31 * h + s.charAt(k);
+        }
+        for (int k = bFrom; k < bTo; k++) {
+            h = 31 * h + s.charAt(k);
+        }
+        int la = aTo - aFrom, len = la + (bTo - bFrom);
+        int i = spread(h) & mask;
+        while (slots[i] != 0) {
+            String t = tokens[slots[i] - 1];
+            if (t.length() == len && t.hashCode() == h && t.regionMatches(0, s, aFrom, la)
+                    && t.regionMatches(la, s, bFrom, len - la)) {
+                return slots[i] - 1;
+            }
+            i = (i + 1) & mask;
+        }
+        return -1;
+    }
+
+    /** Short texts have small, clustered String hashes: multiply them apart before probing linearly. */
+    private static int spread(int h) {
+        int x = h * 0x9E3779B9;
+        return x ^ (x >>> 15);
+    }
+}
