@@ -432,43 +432,19 @@ final class RowKernels {
      */
     static void dot4(int kind, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
         switch (kind) {
-            case KQ8_0 -> dot32(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
-            case KQ4_0 -> dot32Exact(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+            case KQ8_0 -> dot32(false, c, co, m, mo, a, b0, cnt, n, y, yo, ys);
+            case KQ4_0 -> dot32(true, c, co, m, mo, a, b0, cnt, n, y, yo, ys);
             default -> dotK(c, co, m, mo, a, b0, cnt, n, y, yo, ys);
         }
     }
 
-    /** {@link #dot32} in {@link #q4_0}'s order: each block's exact sum, then one scalar FMA per block. */
-    private static void dot32Exact(float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
-        float[] q = a.q, d = a.d;
-        int nb = n / 32;
-        int b1 = cnt > 1 ? b0 + 1 : b0, b2 = cnt > 2 ? b0 + 2 : b0, b3 = cnt > 3 ? b0 + 3 : b0;
-        int q0 = b0 * n, q1 = b1 * n, q2 = b2 * n, q3 = b3 * n;
-        int d0 = b0 * nb, d1 = b1 * nb, d2 = b2 * nb, d3 = b3 * nb;
-        FloatVector z = FloatVector.zero(F);
-        float e0 = 0, e1 = 0, e2 = 0, e3 = 0;
-        for (int b = 0; b < nb; b++) {
-            FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
-            for (int j = 32 * b; j < 32 * b + 32; j += FL) {
-                FloatVector cv = FloatVector.fromArray(F, c, co + j);
-                a0 = cv.fma(FloatVector.fromArray(F, q, q0 + j), a0);
-                a1 = cv.fma(FloatVector.fromArray(F, q, q1 + j), a1);
-                a2 = cv.fma(FloatVector.fromArray(F, q, q2 + j), a2);
-                a3 = cv.fma(FloatVector.fromArray(F, q, q3 + j), a3);
-            }
-            float s = m[mo + b];
-            e0 = Math.fma(a0.reduceLanes(VectorOperators.ADD), s * d[d0 + b], e0);
-            e1 = Math.fma(a1.reduceLanes(VectorOperators.ADD), s * d[d1 + b], e1);
-            e2 = Math.fma(a2.reduceLanes(VectorOperators.ADD), s * d[d2 + b], e2);
-            e3 = Math.fma(a3.reduceLanes(VectorOperators.ADD), s * d[d3 + b], e3);
-        }
-        y[yo + b0 * ys] = e0;
-        if (cnt > 1) y[yo + b1 * ys] = e1;
-        if (cnt > 2) y[yo + b2 * ys] = e2;
-        if (cnt > 3) y[yo + b3 * ys] = e3;
-    }
-
-    private static void dot32(float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
+    /**
+     * Decoded Q8_0/Q4_0 rows times up to four activation rows. Q8_0 keeps one lane total per row
+     * and adds each block's scale with a vector FMA; Q4_0 ({@code exact}) follows {@link #q4_0}'s
+     * order: each block's exact sum, then one scalar FMA per block, bit-identical to the matVec.
+     */
+    private static void dot32(boolean exact, float[] c, int co, float[] m, int mo, Activation a, int b0, int cnt, int n,
+                              float[] y, int yo, int ys) {
         float[] q = a.q, d = a.d;
         int nb = n / 32;
         int b1 = cnt > 1 ? b0 + 1 : b0, b2 = cnt > 2 ? b0 + 2 : b0, b3 = cnt > 3 ? b0 + 3 : b0;
@@ -476,6 +452,7 @@ final class RowKernels {
         int d0 = b0 * nb, d1 = b1 * nb, d2 = b2 * nb, d3 = b3 * nb;
         FloatVector z = FloatVector.zero(F);
         FloatVector e0 = z, e1 = z, e2 = z, e3 = z;
+        float f0 = 0, f1 = 0, f2 = 0, f3 = 0;
         for (int b = 0; b < nb; b++) {
             FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
             for (int j = 32 * b; j < 32 * b + 32; j += FL) {
@@ -486,17 +463,22 @@ final class RowKernels {
                 a3 = cv.fma(FloatVector.fromArray(F, q, q3 + j), a3);
             }
             float s = m[mo + b];
-            FloatVector x0 = FloatVector.broadcast(F, s * d[d0 + b]), x1 = FloatVector.broadcast(F, s * d[d1 + b]);
-            FloatVector x2 = FloatVector.broadcast(F, s * d[d2 + b]), x3 = FloatVector.broadcast(F, s * d[d3 + b]);
-            e0 = a0.fma(x0, e0);
-            e1 = a1.fma(x1, e1);
-            e2 = a2.fma(x2, e2);
-            e3 = a3.fma(x3, e3);
+            if (exact) {
+                f0 = Math.fma(a0.reduceLanes(VectorOperators.ADD), s * d[d0 + b], f0);
+                f1 = Math.fma(a1.reduceLanes(VectorOperators.ADD), s * d[d1 + b], f1);
+                f2 = Math.fma(a2.reduceLanes(VectorOperators.ADD), s * d[d2 + b], f2);
+                f3 = Math.fma(a3.reduceLanes(VectorOperators.ADD), s * d[d3 + b], f3);
+            } else {
+                e0 = a0.fma(FloatVector.broadcast(F, s * d[d0 + b]), e0);
+                e1 = a1.fma(FloatVector.broadcast(F, s * d[d1 + b]), e1);
+                e2 = a2.fma(FloatVector.broadcast(F, s * d[d2 + b]), e2);
+                e3 = a3.fma(FloatVector.broadcast(F, s * d[d3 + b]), e3);
+            }
         }
-        y[yo + b0 * ys] = e0.reduceLanes(VectorOperators.ADD);
-        if (cnt > 1) y[yo + b1 * ys] = e1.reduceLanes(VectorOperators.ADD);
-        if (cnt > 2) y[yo + b2 * ys] = e2.reduceLanes(VectorOperators.ADD);
-        if (cnt > 3) y[yo + b3 * ys] = e3.reduceLanes(VectorOperators.ADD);
+        y[yo + b0 * ys] = exact ? f0 : e0.reduceLanes(VectorOperators.ADD);
+        if (cnt > 1) y[yo + b1 * ys] = exact ? f1 : e1.reduceLanes(VectorOperators.ADD);
+        if (cnt > 2) y[yo + b2 * ys] = exact ? f2 : e2.reduceLanes(VectorOperators.ADD);
+        if (cnt > 3) y[yo + b3 * ys] = exact ? f3 : e3.reduceLanes(VectorOperators.ADD);
     }
 
     private static void dotK(float[] c, int co, float[] m, int mo0, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
