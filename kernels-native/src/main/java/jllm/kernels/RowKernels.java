@@ -131,6 +131,31 @@ final class RowKernels {
         }
     }
 
+    /** Row r of the segment w (copied into wb) times activation row 0. */
+    static float rowDot(int kind, java.lang.foreign.MemorySegment w, long rowBytes, int r, byte[] wb, Activation a, int n) {
+        java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, wb, 0, (int) rowBytes);
+        return dot(kind, wb, a.q, a.d, a.bsum32, n);
+    }
+
+    /**
+     * Rows [r0, r1) (at most {@link #ROW_CHUNK}) times every activation row: each row decoded once
+     * into float codes (c, m), then multiplied with the activation rows four at a time.
+     */
+    static void rowChunk(int kind, java.lang.foreign.MemorySegment w, long rowBytes, int r0, int r1, byte[] wb,
+                         float[] c, float[] m, Activation a, int n, int batch, float[] y, int yOff, int ys) {
+        int meta = metaPerRow(kind, n);
+        for (int r = r0; r < r1; r++) {
+            java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, wb, 0, (int) rowBytes);
+            decode(kind, wb, c, (r - r0) * n, m, (r - r0) * meta, n);
+        }
+        for (int b = 0; b < batch; b += 4) {
+            int cnt = Math.min(4, batch - b);
+            for (int r = r0; r < r1; r++) {
+                dot4(kind, c, (r - r0) * n, m, (r - r0) * meta, a, b, cnt, n, y, yOff + r, ys);
+            }
+        }
+    }
+
     /** Rows decoded together by the matrix-matrix path (their float codes stay in L1/L2). */
     static final int ROW_CHUNK = 16;
 
