@@ -108,6 +108,7 @@ public final class Session {
                 throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (0.." + (c.vocabSize() - 1) + ")");
             }
         }
+        model.forwardStarting();
         int done = 0;
         while (done < count) {
             int n = Math.min(maxBatch, count - done);

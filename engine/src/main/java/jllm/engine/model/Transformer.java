@@ -17,6 +17,7 @@ public final class Transformer implements AutoCloseable {
     private final ModelWeights weights;
     private final Parallel pool;
     private final MatMul matMul;
+    private final KernelWarmup warmup;
 
     private Transformer(ModelFile file, ModelConfig config, ModelWeights weights, Parallel pool, MatMul.Backend backend) {
         this.file = file;
@@ -24,6 +25,7 @@ public final class Transformer implements AutoCloseable {
         this.weights = weights;
         this.pool = pool;
         this.matMul = new MatMul(pool, backend);
+        this.warmup = KernelWarmup.start(weights);
     }
 
     /** Opens a model file of any supported format and builds the decoder it describes. */
@@ -62,6 +64,13 @@ public final class Transformer implements AutoCloseable {
 
     MatMul matMul() { return matMul; }
 
+    /** A forward pass is starting: the background kernel warm-up gives way to real work. */
+    void forwardStarting() {
+        warmup.yieldToWork();
+    }
+
+    KernelWarmup warmup() { return warmup; }
+
     /**
      * A new inference session.
      *
@@ -79,6 +88,7 @@ public final class Transformer implements AutoCloseable {
 
     @Override
     public void close() {
+        warmup.close();
         file.close();
     }
 }

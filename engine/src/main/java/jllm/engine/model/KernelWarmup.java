@@ -1,0 +1,139 @@
+package jllm.engine.model;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import jllm.formats.GgmlType;
+import jllm.kernels.MatMul;
+import jllm.kernels.Matrix;
+import jllm.kernels.Ops;
+import jllm.kernels.Parallel;
+
+/**
+ * Starts the JIT on the matrix kernels while the caller is still loading (building a 128k
+ * tokenizer is single-threaded and takes most of a second, so a core is idle). Until C2 has
+ * compiled them, Vector API kernels run interpreted or in C1, where every vector is a heap object,
+ * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
+ *
+ * <p>One background daemon thread multiplies two rows of one of the model's own matrices per
+ * weight type and width, matrix-vector and matrix-matrix (batch 4), with a private single-thread
+ * {@link MatMul}, and runs the per-layer vector operations on scratch arrays; it shares no state
+ * with the model. With the launcher's lowered compile threshold
+ * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.01})
+ * that is enough calls for C2. It stops when the first forward pass begins (the real work then
+ * finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or when
+ * the model closes. {@code -Djllm.warmup=false} turns it off; results do not depend on it.
+ */
+final class KernelWarmup {
+    private static final int ROWS = 2;
+    private static final int BATCH = 4;
+    static final long MAX_NANOS = 2_000_000_000L;
+
+    private final Thread thread;
+    private volatile boolean stop;
+    private volatile int rounds;
+
+    private KernelWarmup(List<Matrix> samples) {
+        thread = Thread.ofPlatform().daemon().name("jllm-kernel-warmup").unstarted(() -> run(samples));
+    }
+
+    /** Starts warming up the kernels of the weights' types, unless {@code -Djllm.warmup=false}. */
+    static KernelWarmup start(ModelWeights w) {
+        KernelWarmup k = new KernelWarmup(samples(w));
+        if (!"false".equals(System.getProperty("jllm.warmup"))) {
+            k.thread.start();
+        }
+        return k;
+    }
+
+    /** The first rows of one matrix per distinct (type, width) among the quantized weights. */
+    static List<Matrix> samples(ModelWeights w) {
+        List<Matrix> all = new ArrayList<>();
+        all.add(w.output());
+        if (w.layers().length > 0) {
+            ModelWeights.Layer l = w.layers()[0];
+            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
+                if (m != null) {
+                    all.add(m);
+                }
+            }
+        }
+        Map<String, Matrix> byKind = new LinkedHashMap<>();
+        for (Matrix m : all) {
+            if (m.type() == GgmlType.F32 || m.rows() == 0) {
+                continue; // plain float products compile in a moment
+            }
+            int rows = Math.min(ROWS, m.rows());
+            byKind.putIfAbsent(m.type() + "/" + m.cols(),
+                    new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())));
+        }
+        return List.copyOf(byKind.values());
+    }
+
+    private void run(List<Matrix> samples) {
+        if (samples.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        try (Parallel one = new Parallel(1)) {
+            MatMul mm = new MatMul(one, MatMul.Backend.VECTOR);
+            SplittableRandom r = new SplittableRandom(1);
+            int maxCols = samples.stream().mapToInt(Matrix::cols).max().orElse(0);
+            float[] x = new float[BATCH * maxCols];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) r.nextGaussian();
+            }
+            float[] y = new float[BATCH * ROWS];
+            float[] v = new float[maxCols], u = new float[maxCols];
+            while (!stop && System.nanoTime() - t0 < MAX_NANOS) {
+                for (Matrix m : samples) {
+                    mm.matVec(m, x, y);
+                    mm.matMul(m, x, BATCH, y);
+                }
+                // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
+                Ops.rmsNorm(v, 0, x, 0, x, maxCols, 1e-5f);
+                Ops.siluMul(v, u, maxCols);
+                Ops.add(u, 0, v, 0, maxCols);
+                Ops.axpy(0.5f, x, 0, u, 0, maxCols);
+                v[0] = Ops.dot(x, 0, u, 0, maxCols);
+                Ops.softmax(v, 0, Math.min(maxCols, 256));
+                rounds++;
+            }
+        } catch (RuntimeException e) {
+            // An optimization only: the real products report any real problem.
+        }
+    }
+
+    /** Completed rounds (for tests). */
+    int rounds() {
+        return rounds;
+    }
+
+    /** Whether the warm-up thread is still running (for tests). */
+    boolean running() {
+        return thread.isAlive();
+    }
+
+    /** The first forward pass is starting: the warm-up ends after its current round. */
+    void yieldToWork() {
+        stop = true;
+    }
+
+    /** Stops the warm-up and waits for it, so that the weights can be unmapped. */
+    void close() {
+        stop = true;
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

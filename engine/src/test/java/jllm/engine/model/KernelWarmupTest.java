@@ -1,0 +1,44 @@
+package jllm.engine.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import jllm.kernels.Parallel;
+import org.junit.jupiter.api.Test;
+
+/** The background warm-up runs, gives way to the first forward pass, and changes no result. */
+class KernelWarmupTest {
+    @Test
+    void warmsUpYieldsAndLeavesResultsAlone() throws IOException, InterruptedException {
+        Path model = SharedFixtures.file("fixtures/stories260K/stories260K-q4_0.gguf");
+        int[] prompt = {1, 432, 499, 437, 346, 318, 447, 265, 263, 260, 326, 433};
+        float[] cold;
+        String before = System.getProperty("jllm.warmup");
+        try (Parallel pool = new Parallel(2)) {
+            try (Transformer t = Transformer.open(model, pool)) {
+                cold = t.newSession(32, 32).forward(prompt, 0, prompt.length).clone();
+            }
+            System.setProperty("jllm.warmup", "true");
+            try (Transformer t = Transformer.open(model, pool)) {
+                KernelWarmup w = t.warmup();
+                assertThat(KernelWarmup.samples(t.weights())).isNotEmpty();
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (w.rounds() < 3 && System.nanoTime() < deadline) {
+                    Thread.sleep(5);
+                }
+                assertThat(w.rounds()).as("warm-up rounds").isGreaterThanOrEqualTo(3);
+                float[] warm = t.newSession(32, 32).forward(prompt, 0, prompt.length);
+                assertThat(warm).as("logits with and without the warm-up").containsExactly(cold);
+                w.close();
+                assertThat(w.running()).isFalse();
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("jllm.warmup");
+            } else {
+                System.setProperty("jllm.warmup", before);
+            }
+        }
+    }
+}
