@@ -327,7 +327,7 @@ public final class MatMul {
         int kind = RowKernels.kind(j.type);
         if (j.batch == 1) {
             sc.ensure(rb + 64, 0, 0);
-            RowLoops.matVec(kind, j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
+            RowLoops.matVec(RowKernels.matVecKind(j.type, n), j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
             return;
         }
         int chunk = RowKernels.ROW_CHUNK;
