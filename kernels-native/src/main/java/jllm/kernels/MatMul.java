@@ -325,6 +325,19 @@ public final class MatMul {
         int n = j.cols;
         int rb = (int) j.rowBytes;
         int kind = RowKernels.kind(j.type);
+        if (j.batch == 1 && kind == RowKernels.KQ8_0) {
+            // Q8_0's small kernel compiles measurably better in this loop than in its RowLoops
+            // method (2.1 vs 2.6 ns per block: there the array base spilled and a range check
+            // stayed in the loop); it is small enough to sit here beside any other kind.
+            sc.ensure(rb + 64, 0, 0);
+            byte[] wb = sc.w;
+            float[] q = act.q, d = act.d;
+            for (int r = from; r < to; r++) {
+                MemorySegment.copy(j.w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * j.rowBytes, wb, 0, rb);
+                j.y[j.yOff + r] = RowKernels.q8_0(wb, q, 0, d, 0, n);
+            }
+            return;
+        }
         if (j.batch == 1) {
             sc.ensure(rb + 64, 0, 0);
             RowLoops.matVec(RowKernels.matVecKind(j.type, n), j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
