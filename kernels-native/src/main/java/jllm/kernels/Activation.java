@@ -24,7 +24,7 @@ final class Activation {
     /** Q8_K only: sums of 32 codes (bsums pairs), batch x cols/32, for the K-quant min terms. */
     int[] bsum32 = new int[0];
 
-    /** Q8_0 only: the codes again as shorts, and each 32-block's code sum (the int16 Q4_0 path). */
+    /** Row 0's Q8_0 codes again as shorts, and each 32-block's code sum ({@link #shortCodes}). */
     short[] qs = new short[0];
     int[] qsum32 = new int[0];
 
@@ -64,19 +64,7 @@ final class Activation {
                     q[qo + i] = QuantCodecs.bf16ToFloat(QuantCodecs.floatToBf16(x[xOff + i]));
                 }
             }
-            case Q8_0 -> {
-                quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), null, 0);
-                int bo = b * (cols / 32);
-                for (int k = 0; k < cols / 32; k++) {
-                    int sum = 0;
-                    for (int j = 0; j < 32; j++) {
-                        int v = (int) q[qo + 32 * k + j];
-                        qs[qo + 32 * k + j] = (short) v;
-                        sum += v;
-                    }
-                    qsum32[bo + k] = sum;
-                }
-            }
+            case Q8_0 -> quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), null, 0);
             case Q8_1 -> quantizeQ8(x, xOff, cols, q, qo, d, b * (cols / 32), s, b * (cols / 32));
             case Q8_K -> {
                 quantizeQ8K(x, xOff, cols, q, qo, d, b * (cols / 256), s, b * (cols / 16));
@@ -86,6 +74,26 @@ final class Activation {
                 }
             }
             default -> throw new IllegalArgumentException("kind " + kind);
+        }
+    }
+
+    /**
+     * After {@link #prepare} of row 0 as Q8_0: its codes as shorts and each block's code sum, for
+     * the int16 Q4_0 matVec (RowKernels.q4_0s); only that path pays for it.
+     */
+    void shortCodes(int cols) {
+        if (qs.length < cols) {
+            qs = new short[cols];
+            qsum32 = new int[cols / 32];
+        }
+        for (int k = 0; k < cols / 32; k++) {
+            int sum = 0;
+            for (int j = 32 * k; j < 32 * k + 32; j++) {
+                int v = (int) q[j];
+                qs[j] = (short) v;
+                sum += v;
+            }
+            qsum32[k] = sum;
         }
     }
 
@@ -100,10 +108,6 @@ final class Activation {
         }
         if (bsum32.length < nd) {
             bsum32 = new int[nd];
-            qsum32 = new int[nd];
-        }
-        if (qs.length < nq) {
-            qs = new short[nq];
         }
         int ns = Math.max(cols / 16, cols / 32) * batch;
         if (s.length < ns) {

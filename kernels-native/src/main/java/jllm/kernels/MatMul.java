@@ -137,6 +137,9 @@ public final class MatMul {
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
         int kind = Activation.kindFor(w.type());
         act.prepare(kind, x, xOffset, w.cols(), 0, 1);
+        if (RowKernels.matVecKind(w.type(), w.cols()) == RowKernels.KQ4_0S) {
+            act.shortCodes(w.cols());
+        }
         run(w, kind, x, xOffset, y, yOffset, 1);
     }
 

@@ -3,7 +3,8 @@ package jllm.kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The row loops of the {@link RowKernels}, one method per kernel kind and path, each meant to be
+ * The row loops of the {@link RowKernels}, one method per kernel kind and path (Q8_0's matVec
+ * loop stays in MatMul, where it compiled better), each meant to be
  * compiled on its own: the JVM flag {@code -XX:CompileCommand=dontinline,jllm.kernels.RowLoops::*}
  * (set by the launcher, the tests and the benchmarks) keeps C2 from inlining them into their caller.
  *
@@ -21,7 +22,6 @@ final class RowLoops {
     static void matVec(int kind, MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n,
                        float[] y, int yOff) {
         switch (kind) {
-            case RowKernels.KQ8_0 -> matVecQ8_0(w, rb, from, to, wb, a, n, y, yOff);
             case RowKernels.KQ4_0 -> matVecQ4_0(w, rb, from, to, wb, a, n, y, yOff);
             case RowKernels.KQ4_K -> matVecQ4_K(w, rb, from, to, wb, a, n, y, yOff);
             case RowKernels.KQ5_K -> matVecQ5_K(w, rb, from, to, wb, a, n, y, yOff);
@@ -40,12 +40,6 @@ final class RowLoops {
             case RowKernels.KQ5_K -> matMulQ5_K(w, rb, from, to, wb, c, m, a, n, batch, y, yOff, ys);
             case RowKernels.KQ6_K -> matMulQ6_K(w, rb, from, to, wb, c, m, a, n, batch, y, yOff, ys);
             default -> throw new IllegalArgumentException("kind " + kind);
-        }
-    }
-
-    private static void matVecQ8_0(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            y[yOff + r] = RowKernels.rowDot(RowKernels.KQ8_0, w, rb, r, wb, a, n);
         }
     }
 
