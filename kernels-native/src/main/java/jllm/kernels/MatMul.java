@@ -137,9 +137,6 @@ public final class MatMul {
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
         int kind = Activation.kindFor(w.type());
         act.prepare(kind, x, xOffset, w.cols(), 0, 1);
-        if (RowKernels.matVecKind(w.type(), w.cols()) == RowKernels.KQ4_0S) {
-            act.shortCodes(w.cols());
-        }
         run(w, kind, x, xOffset, y, yOffset, 1);
     }
 
@@ -246,6 +243,9 @@ public final class MatMul {
     }
 
     private void run(Matrix w, int kind, float[] x, int xOff, float[] y, int yOff, int batch) {
+        if (batch == 1 && RowKernels.matVecKind(w.type(), w.cols()) >= RowKernels.KQ4_0S) {
+            act.shortCodes(w.cols());   // the 16-bit matVec kernels read the codes as shorts
+        }
         Job j = job;
         j.w = w.data();
         j.type = w.type();

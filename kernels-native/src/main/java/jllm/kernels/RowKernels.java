@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -113,11 +114,18 @@ final class RowKernels {
     static final int KQ8_0 = 0, KQ4_0 = 1, KQ4_K = 2, KQ5_K = 3, KQ6_K = 4;
     /** Q4_0 matVec on 16-bit products ({@link #q4_0s}): rows of a multiple of 64 weights, 256-bit+ vectors. */
     static final int KQ4_0S = 5;
+    /** Q6_K / Q4_K matVec on 16-bit products ({@link #q6_Ks}, {@link #q4_Ks}), where {@link #K_SHORT}. */
+    static final int KQ6_KS = 6, KQ4_KS = 7;
 
     /** The matVec kind for a type and row width: {@link #KQ4_0S} where it applies. */
     static int matVecKind(jllm.formats.GgmlType t, int n) {
         int k = kind(t);
-        return k == KQ4_0 && Q4_SHORT && n % 64 == 0 ? KQ4_0S : k;
+        return switch (k) {
+            case KQ4_0 -> Q4_SHORT && n % 64 == 0 ? KQ4_0S : k;
+            case KQ6_K -> K_SHORT ? KQ6_KS : k;
+            case KQ4_K -> K_SHORT ? KQ4_KS : k;
+            default -> k;
+        };
     }
 
     /** The kind of a supported type, -1 for others. */
@@ -140,6 +148,8 @@ final class RowKernels {
             case KQ8_0: return q8_0(w, q, 0, d, 0, n);
             case KQ4_0: return q4_0(w, q, 0, d, 0, n);
             case KQ4_0S: return q4_0s(w, a.qs, a.qsum32, d, n);
+            case KQ6_KS: return q6_Ks(w, a.qs, d, n);
+            case KQ4_KS: return q4_Ks(w, a.qs, d, p, n);
             case KQ4_K: return q4_K(w, q, 0, d, 0, p, 0, n);
             case KQ5_K: return q5_K(w, q, 0, d, 0, p, 0, n);
             default: return q6_K(w, q, 0, d, 0, n);
@@ -391,6 +401,121 @@ final class RowKernels {
                     w[g + 2], q, e + 32 * k1 + 32 + l, a2);
         }
         return a1.add(a2).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Whether the K-quant matVec kernels on 16-bit products ({@link #q6_Ks}, {@link #q4_Ks}) are
+     * used: 256-bit vectors or wider, and C2's parse-time node budget lifted
+     * ({@code -XX:MaxTrivialSize=1000}, set by the launcher, the tests and the benchmarks). These
+     * kernels are too big for the default budget: C2 stops inlining their helpers, the vectors
+     * are boxed, and they run 4x slower than the float path, which is then kept.
+     * {@code -Djllm.kquant.int16=false} turns them off.
+     */
+    static final boolean K_SHORT = Simd.ENABLED && Simd.BITS >= 256 && InlineBudget.WIDE
+            && !"false".equals(System.getProperty("jllm.kquant.int16"));
+
+    /** Reads the JVM's inlining flag once (kept apart: it loads java.management). */
+    static final class InlineBudget {
+        static final int NEEDED = 1000;
+        static final boolean WIDE = maxTrivialSize() >= NEEDED;
+
+        private static long maxTrivialSize() {
+            try {
+                return Long.parseLong(java.lang.management.ManagementFactory
+                        .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                        .getVMOption("MaxTrivialSize").getValue());
+            } catch (RuntimeException | LinkageError e) {
+                return 0;   // not HotSpot, or no management module: keep the float path
+            }
+        }
+    }
+
+    /** 16-bit lanes of one full-width vector; the bytes that widen to them; the ints their pairs sum to. */
+    private static final VectorSpecies<Short> SK = Simd.BITS >= 512 ? ShortVector.SPECIES_512 : ShortVector.SPECIES_256;
+    private static final VectorSpecies<Byte> BK = Simd.BITS >= 512 ? ByteVector.SPECIES_256 : ByteVector.SPECIES_128;
+    private static final VectorSpecies<Integer> IK = Simd.BITS >= 512 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
+    /** Elements per 16-bit vector: 32 (AVX-512) or 16. */
+    private static final int SL = SK.length();
+    /** With 32 elements a vector: its int lanes of the second 16 elements (the next sub-block). */
+    private static final VectorMask<Integer> HIGH8 = VectorMask.fromLong(IK, 0xFF00L);
+
+    /**
+     * Sum of adjacent 16-bit values as int lanes: lane i = p[2i] + p[2i+1] (what x86's pmaddwd
+     * does; the Vector API has no such op), exact while that sum fits a short. As an int, lane i
+     * is {@code hi * 65536 + lo} (lo unsigned); adding {@code lo << 16} puts {@code hi + lo mod
+     * 2^16} in the top half, and the arithmetic shift brings it down with its sign.
+     */
+    private static IntVector pairs(ShortVector p) {
+        IntVector v = p.reinterpretAsInts();
+        return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+    }
+
+    /** Signed codes (bytes) times activation codes, pair-summed, times Q6_K scales w[sc] (and w[sc+1] for 32 elements). */
+    private static IntVector q6Group(ByteVector c, short[] qs, int e, byte[] w, int sc) {
+        ShortVector p = ((ShortVector) c.convertShape(VectorOperators.B2S, SK, 0)).mul(ShortVector.fromArray(SK, qs, e));
+        IntVector scale = SL == 32 ? IntVector.broadcast(IK, w[sc]).blend(w[sc + 1], HIGH8) : IntVector.broadcast(IK, w[sc]);
+        return pairs(p).mul(scale);
+    }
+
+    /**
+     * {@link #SL} positions l of a Q6_K 128-element half (ql, qh: its bits at l; e: element l;
+     * sc: the scale of element l's sub-block): the four elements l, l+32, l+64, l+96 each.
+     */
+    private static IntVector q6Part(byte[] w, int ql, int qh, short[] qs, int e, int sc, IntVector acc) {
+        ByteVector l0 = ByteVector.fromArray(BK, w, ql), l1 = ByteVector.fromArray(BK, w, ql + 32);
+        ByteVector hb = ByteVector.fromArray(BK, w, qh);
+        IntVector a = q6Group(l0.and((byte) 0x0F).or(shlIn(hb, 4).and((byte) 0x30)).sub((byte) 32), qs, e, w, sc)
+                .add(q6Group(l1.and((byte) 0x0F).or(shlIn(hb, 2).and((byte) 0x30)).sub((byte) 32), qs, e + 32, w, sc + 2));
+        IntVector b = q6Group(shr(l0, 4).and((byte) 0x0F).or(hb.and((byte) 0x30)).sub((byte) 32), qs, e + 64, w, sc + 4)
+                .add(q6Group(shr(l1, 4).and((byte) 0x0F).or(shr(hb, 2).and((byte) 0x30)).sub((byte) 32), qs, e + 96, w, sc + 6));
+        return acc.add(a.add(b));
+    }
+
+    /**
+     * {@link #q6_K} on 16-bit products: code (-32..31) x activation code (-128..127) fits a
+     * short; adjacent pairs are summed into ints and multiplied by their sub-block scale in int
+     * lanes. The super-block's integer sum is exact, as in the float path: the same result.
+     */
+    static float q6_Ks(byte[] w, short[] qs, float[] d, int n) {
+        float sumf = 0;
+        for (int i = 0, o = 0; i < n / 256; i++, o += 210) {
+            IntVector acc = IntVector.zero(IK);
+            for (int h = 0; h < 2; h++) {
+                for (int l = 0; l < 32; l += SL) {
+                    acc = q6Part(w, o + 64 * h + l, o + 128 + 32 * h + l, qs, 256 * i + 128 * h + l, o + 192 + 8 * h + l / 16, acc);
+                }
+            }
+            sumf += (half(w, o + 208) * d[i]) * (float) acc.reduceLanes(VectorOperators.ADD);
+        }
+        return sumf;
+    }
+
+    /**
+     * {@link #q4_K} on 16-bit products (nibble x activation code fits a short), pair-summed into
+     * ints and multiplied by the sub-block scale: exact, the same result as the float path.
+     */
+    static float q4_Ks(byte[] w, short[] qs, float[] d, int[] p, int n) {
+        float sumf = 0;
+        for (int i = 0, o = 0; i < n / 256; i++, o += 144) {
+            int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
+            int summs = summs(u1 & 0x3f3f3f3f, kMins(u1, u2), p, 8 * i);
+            int sc0 = u0 & 0x3f3f3f3f, sc1 = kScales(u0, u2);
+            IntVector acc = IntVector.zero(IK), acc2 = acc;
+            for (int j = 0; j < 4; j++) {
+                int word = j < 2 ? sc0 : sc1;
+                int s1 = (word >>> (16 * (j & 1))) & 0xFF, s2 = (word >>> (16 * (j & 1) + 8)) & 0xFF;
+                for (int l = 0; l < 32; l += SL) {
+                    int e = 256 * i + 64 * j + l;
+                    ShortVector v = (ShortVector) ByteVector.fromArray(BK, w, o + 16 + 32 * j + l)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
+                    acc = acc.add(pairs(v.and((short) 0x0F).mul(ShortVector.fromArray(SK, qs, e))).mul(s1));
+                    acc2 = acc2.add(pairs(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SK, qs, e + 32))).mul(s2));
+                }
+            }
+            float isum = acc.add(acc2).reduceLanes(VectorOperators.ADD);
+            sumf += (half(w, o) * d[i]) * isum - (half(w, o + 2) * d[i]) * summs;
+        }
+        return sumf;
     }
 
     // ---- decode once, dot with several activation rows (matMul) ----

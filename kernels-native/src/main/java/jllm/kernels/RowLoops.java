@@ -27,6 +27,8 @@ final class RowLoops {
             case RowKernels.KQ5_K -> matVecQ5_K(w, rb, from, to, wb, a, n, y, yOff);
             case RowKernels.KQ6_K -> matVecQ6_K(w, rb, from, to, wb, a, n, y, yOff);
             case RowKernels.KQ4_0S -> matVecQ4_0S(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ6_KS -> matVecQ6_KS(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ4_KS -> matVecQ4_KS(w, rb, from, to, wb, a, n, y, yOff);
             default -> throw new IllegalArgumentException("kind " + kind);
         }
     }
@@ -52,6 +54,18 @@ final class RowLoops {
     private static void matVecQ4_0S(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
         for (int r = from; r < to; r++) {
             y[yOff + r] = RowKernels.rowDot(RowKernels.KQ4_0S, w, rb, r, wb, a, n);
+        }
+    }
+
+    private static void matVecQ6_KS(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            y[yOff + r] = RowKernels.rowDot(RowKernels.KQ6_KS, w, rb, r, wb, a, n);
+        }
+    }
+
+    private static void matVecQ4_KS(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            y[yOff + r] = RowKernels.rowDot(RowKernels.KQ4_KS, w, rb, r, wb, a, n);
         }
     }
 

@@ -101,6 +101,24 @@ class MatMulTest {
         }
     }
 
+    /**
+     * A one-row matMul after a matVec of another vector: the 16-bit matVec kernels (Q4_0, Q4_K,
+     * Q6_K where enabled) read the activation codes as shorts, which each product must refresh.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    void oneRowMatMulAfterMatVecOfAnotherVector(GgmlType t) {
+        int rows = 40, cols = 512;
+        Matrix m = KernelChecks.randomMatrix(t, rows, cols, 13);
+        float[] x1 = KernelChecks.randomActivation(cols, 31), x2 = KernelChecks.randomActivation(cols, 32);
+        float[] expected = new float[rows], y = new float[rows], ignored = new float[rows];
+        new MatMul(one).matVec(m, x2, expected);
+        MatMul mm = new MatMul(two);
+        mm.matVec(m, x1, ignored);
+        mm.matMul(m, x2, 1, y);
+        assertThat(y).containsExactly(expected);
+    }
+
     @Test
     void reusedInstanceWithShrinkingAndGrowingShapes() {
         MatMul mm = new MatMul(two);
@@ -137,13 +155,13 @@ class MatMulTest {
     void allTypesWithForcedSpecies(int bits) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                "-Djllm.vector.bits=" + bits, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                "-Djllm.vector.bits=" + bits, "-XX:TieredStopAtLevel=1", "-XX:MaxTrivialSize=1000", "-cp", System.getProperty("java.class.path"),
                 KernelCheckMain.class.getName());
         pb.redirectErrorStream(true);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(out).contains("bits=" + bits).contains("ALL PASSED");
+        assertThat(out).contains("bits=" + bits).contains("kquant16=" + (bits >= 256)).contains("ALL PASSED");
         assertThat(p.exitValue()).as(out).isZero();
     }
 }
