@@ -341,11 +341,6 @@ public final class MatMul {
             }
             return;
         }
-        if (j.batch == 1 && RowKernels.Q4_ROWS16 && RowKernels.matVecKind(j.type, n) == RowKernels.KQ4_0S) {
-            sc.ensure(rb * RowKernels.Q4_GROUP + 64, 0, RowKernels.Q4_GROUP * (n / 32));
-            RowLoops.matVecQ4_0x16(j.w, j.rowBytes, from, to, sc.w, sc.m, act, n, j.y, j.yOff);
-            return;
-        }
         if (j.batch == 1) {
             sc.ensure(rb + 64, 0, 0);
             RowLoops.matVec(RowKernels.matVecKind(j.type, n), j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);

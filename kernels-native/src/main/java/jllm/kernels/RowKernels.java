@@ -250,67 +250,6 @@ final class RowKernels {
         return total;
     }
 
-    /** Rows per group in {@link #q4_0x16}: one per 16-bit lane of a 256-bit vector. */
-    static final int Q4_GROUP = 16;
-
-    /**
-     * Whether the Q4_0 matVec takes 16 rows at a time ({@link #q4_0x16}); like {@link #K_SHORT}
-     * it needs C2's node cutoff lifted. {@code -Djllm.q4.rows16=false} turns it off.
-     */
-    static final boolean Q4_ROWS16 = Q4_SHORT && InlineBudget.WIDE && !"false".equals(System.getProperty("jllm.q4.rows16"));
-
-    /** Lane L of {@link #q4_0x16}'s sums holds row rev4(L) (its transposing tree reverses the bits). */
-    private static final VectorShuffle<Float> ROW_ORDER = VectorShuffle.fromOp(FloatVector.SPECIES_512, RowKernels::rev4);
-
-    static int rev4(int i) {
-        return ((i & 1) << 3) | ((i & 2) << 1) | ((i & 4) >>> 1) | ((i & 8) >>> 3);
-    }
-
-    /**
-     * Sixteen Q4_0 rows (copied to w at stride rb) times activation row 0, into y[yo .. yo+16):
-     * {@link #q4_0}'s float order per row (each block's exact sum, then one FMA per block), with
-     * the rows in the lanes of one vector, as llama.cpp's repacked 8-row GEMV has them. Per block,
-     * the 16 rows' products go through one transposing tree of pairwise sums (15 steps), the
-     * offset correction is one subtraction, and the FMA is one vector FMA; no lane is extracted.
-     * {@code scales}: 16 x n/32 floats of scratch for the rows' block scales, in lane order.
-     */
-    static void q4_0x16(byte[] w, int rb, short[] qs, int[] qsum, float[] d, int n, float[] scales, float[] y, int yo) {
-        int nb = n / 32;
-        for (int lane = 0; lane < 16; lane++) {
-            int o = rev4(lane) * rb;
-            for (int b = 0; b < nb; b++) {
-                scales[16 * b + lane] = half(w, o + 18 * b);
-            }
-        }
-        FloatVector total = FloatVector.zero(FloatVector.SPECIES_512);
-        for (int b = 0; b < nb; b++) {
-            ShortVector code0 = ShortVector.fromArray(S16, qs, 32 * b), code1 = ShortVector.fromArray(S16, qs, 32 * b + 16);
-            int o = 18 * b + 2;
-            ShortVector q0 = pairSum(pairSum(rowProducts(w, o, code0, code1), rowProducts(w, o + rb, code0, code1), BIT8, XOR8),
-                    pairSum(rowProducts(w, o + 2 * rb, code0, code1), rowProducts(w, o + 3 * rb, code0, code1), BIT8, XOR8), BIT4, XOR4);
-            o += 4 * rb;
-            ShortVector q1 = pairSum(pairSum(rowProducts(w, o, code0, code1), rowProducts(w, o + rb, code0, code1), BIT8, XOR8),
-                    pairSum(rowProducts(w, o + 2 * rb, code0, code1), rowProducts(w, o + 3 * rb, code0, code1), BIT8, XOR8), BIT4, XOR4);
-            o += 4 * rb;
-            ShortVector q2 = pairSum(pairSum(rowProducts(w, o, code0, code1), rowProducts(w, o + rb, code0, code1), BIT8, XOR8),
-                    pairSum(rowProducts(w, o + 2 * rb, code0, code1), rowProducts(w, o + 3 * rb, code0, code1), BIT8, XOR8), BIT4, XOR4);
-            o += 4 * rb;
-            ShortVector q3 = pairSum(pairSum(rowProducts(w, o, code0, code1), rowProducts(w, o + rb, code0, code1), BIT8, XOR8),
-                    pairSum(rowProducts(w, o + 2 * rb, code0, code1), rowProducts(w, o + 3 * rb, code0, code1), BIT8, XOR8), BIT4, XOR4);
-            ShortVector sums = pairSum(pairSum(q0, q1, BIT2, XOR2), pairSum(q2, q3, BIT2, XOR2), BIT1, XOR1)
-                    .sub((short) (8 * qsum[b]));   // wraps to the exact block sum, as in q4_0s
-            FloatVector isum = (FloatVector) sums.convertShape(VectorOperators.S2F, FloatVector.SPECIES_512, 0);
-            total = isum.fma(FloatVector.fromArray(FloatVector.SPECIES_512, scales, 16 * b).mul(d[b]), total);
-        }
-        total.rearrange(ROW_ORDER).intoArray(y, yo);
-    }
-
-    /** One row's block (quant bytes at o) times the block's codes: nibble x code, two per lane. */
-    private static ShortVector rowProducts(byte[] w, int o, ShortVector code0, ShortVector code1) {
-        ShortVector s = (ShortVector) ByteVector.fromArray(B16, w, o).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
-        return s.and((short) 0x0F).mul(code0).add(s.lanewise(VectorOperators.LSHR, 4).mul(code1));
-    }
-
     /** Block b's nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */
     private static ShortVector q4Products(byte[] w, short[] qs, int b) {
         ShortVector s = (ShortVector) ByteVector.fromArray(B16, w, 18 * b + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
@@ -318,7 +257,7 @@ final class RowKernels {
                 .add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, qs, 32 * b + 16)));
     }
 
-    private static final VectorMask<Short> BIT8 = shortLaneBit(8), BIT4 = shortLaneBit(4), BIT2 = shortLaneBit(2), BIT1 = shortLaneBit(1);
+    private static final VectorMask<Short> BIT8 = shortLaneBit(8);
     private static final VectorShuffle<Short> XOR8 = VectorShuffle.fromOp(S16, i -> i ^ 8), XOR4 = VectorShuffle.fromOp(S16, i -> i ^ 4),
             XOR2 = VectorShuffle.fromOp(S16, i -> i ^ 2), XOR1 = VectorShuffle.fromOp(S16, i -> i ^ 1);
 

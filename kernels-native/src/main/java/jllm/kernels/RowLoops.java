@@ -51,22 +51,6 @@ final class RowLoops {
         }
     }
 
-    /**
-     * Q4_0 rows [from, to) sixteen at a time ({@link RowKernels#q4_0x16}; the rest one by one):
-     * wb holds 16 copied rows, scales 16 x n/32 floats.
-     */
-    static void matVecQ4_0x16(MemorySegment w, long rb, int from, int to, byte[] wb, float[] scales, Activation a, int n,
-                              float[] y, int yOff) {
-        int r = from;
-        for (; r + RowKernels.Q4_GROUP <= to; r += RowKernels.Q4_GROUP) {
-            MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rb, wb, 0, (int) rb * RowKernels.Q4_GROUP);
-            RowKernels.q4_0x16(wb, (int) rb, a.qs, a.qsum32, a.d, n, scales, y, yOff + r);
-        }
-        for (; r < to; r++) {
-            y[yOff + r] = RowKernels.rowDot(RowKernels.KQ4_0S, w, rb, r, wb, a, n);
-        }
-    }
-
     private static void matVecQ4_0S(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
         for (int r = from; r < to; r++) {
             y[yOff + r] = RowKernels.rowDot(RowKernels.KQ4_0S, w, rb, r, wb, a, n);
