@@ -27,6 +27,8 @@ final class Activation {
     /** Row 0's Q8_0 codes again as shorts, and each 32-block's code sum ({@link #shortCodes}). */
     short[] qs = new short[0];
     int[] qsum32 = new int[0];
+    /** Row 0's Q8_K codes as shorts in the order of the 16-bit Q4_K matVec ({@link #q4kCodes}). */
+    short[] qk = new short[0];
 
     int cols;
 
@@ -94,6 +96,27 @@ final class Activation {
                 sum += v;
             }
             qsum32[k] = sum;
+        }
+    }
+
+    /**
+     * After {@link #prepare} of row 0 as Q8_K: its codes as shorts, per group of 4 x lanes
+     * elements (lanes = 16-bit lanes of RowKernels.q4_Ks' vectors) in four runs of {@code lanes}:
+     * for lane L, in 64-element chunk c = L/16 of the group and i = L%16, the codes of elements
+     * 2i, 2i+1 (low nibbles) and 32+2i, 32+2i+1 (high nibbles) of that chunk.
+     */
+    void q4kCodes(int cols, int lanes) {
+        if (qk.length < cols) {
+            qk = new short[cols];
+        }
+        for (int base = 0; base < cols; base += 4 * lanes) {
+            for (int lane = 0; lane < lanes; lane++) {
+                int e = base + 64 * (lane / 16) + 2 * (lane % 16);
+                qk[base + lane] = (short) q[e];
+                qk[base + lanes + lane] = (short) q[e + 1];
+                qk[base + 2 * lanes + lane] = (short) q[e + 32];
+                qk[base + 3 * lanes + lane] = (short) q[e + 33];
+            }
         }
     }
 

@@ -243,8 +243,13 @@ public final class MatMul {
     }
 
     private void run(Matrix w, int kind, float[] x, int xOff, float[] y, int yOff, int batch) {
-        if (batch == 1 && RowKernels.matVecKind(w.type(), w.cols()) >= RowKernels.KQ4_0S) {
-            act.shortCodes(w.cols());   // the 16-bit matVec kernels read the codes as shorts
+        if (batch == 1) {   // the 16-bit matVec kernels read the codes as shorts
+            int k = RowKernels.matVecKind(w.type(), w.cols());
+            if (k == RowKernels.KQ4_KS) {
+                act.q4kCodes(w.cols(), RowKernels.q4kLanes());
+            } else if (k >= RowKernels.KQ4_0S) {
+                act.shortCodes(w.cols());
+            }
         }
         Job j = job;
         j.w = w.data();

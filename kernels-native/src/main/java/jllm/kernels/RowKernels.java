@@ -149,7 +149,7 @@ final class RowKernels {
             case KQ4_0: return q4_0(w, q, 0, d, 0, n);
             case KQ4_0S: return q4_0s(w, a.qs, a.qsum32, d, n);
             case KQ6_KS: return q6_Ks(w, a.qs, d, n);
-            case KQ4_KS: return q4_Ks(w, a.qs, d, p, n);
+            case KQ4_KS: return q4_Ks(w, a.qk, d, p, n);
             case KQ4_K: return q4_K(w, q, 0, d, 0, p, 0, n);
             case KQ5_K: return q5_K(w, q, 0, d, 0, p, 0, n);
             default: return q6_K(w, q, 0, d, 0, n);
@@ -490,32 +490,72 @@ final class RowKernels {
         return sumf;
     }
 
+    /** Bytes of two 16-bit vectors' worth of Q4_K nibbles: loaded as shorts, four nibbles a lane. */
+    private static final VectorSpecies<Byte> BW = Simd.BITS >= 512 ? ByteVector.SPECIES_512 : ByteVector.SPECIES_256;
+
     /**
-     * {@link #q4_K} on 16-bit products (nibble x activation code fits a short), pair-summed into
-     * ints and multiplied by the sub-block scale: exact, the same result as the float path.
+     * {@link #q4_K} on 16-bit products. The nibbles are loaded as 16-bit lanes, each holding two
+     * bytes, i.e. four nibbles: elements 2i and 2i+1 of a 32-element sub-block (low nibbles) and
+     * the same two of the next one (high nibbles). The activation codes come in the matching
+     * order ({@link Activation#q4kCodes}), so two multiplies and an add give the sum of adjacent
+     * products in a short (at most 2 x 15 x 128), and {@link #pairs} widens sums of four to ints
+     * for the sub-block scale. Exact: the same result as the float path.
      */
-    static float q4_Ks(byte[] w, short[] qs, float[] d, int[] p, int n) {
+    static float q4_Ks(byte[] w, short[] qk, float[] d, int[] p, int n) {
         float sumf = 0;
         for (int i = 0, o = 0; i < n / 256; i++, o += 144) {
             int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
-            int summs = summs(u1 & 0x3f3f3f3f, kMins(u1, u2), p, 8 * i);
+            int summs = vecSumMins(w, o, p, 8 * i);
             int sc0 = u0 & 0x3f3f3f3f, sc1 = kScales(u0, u2);
             IntVector acc = IntVector.zero(IK), acc2 = acc;
-            for (int j = 0; j < 4; j++) {
-                int word = j < 2 ? sc0 : sc1;
-                int s1 = (word >>> (16 * (j & 1))) & 0xFF, s2 = (word >>> (16 * (j & 1) + 8)) & 0xFF;
-                for (int l = 0; l < 32; l += SL) {
-                    int e = 256 * i + 64 * j + l;
-                    ShortVector v = (ShortVector) ByteVector.fromArray(BK, w, o + 16 + 32 * j + l)
-                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, SK, 0);
-                    acc = acc.add(pairs(v.and((short) 0x0F).mul(ShortVector.fromArray(SK, qs, e))).mul(s1));
-                    acc2 = acc2.add(pairs(v.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(SK, qs, e + 32))).mul(s2));
+            for (int g = 0; g < 64 / SL; g++) {   // 4*SL elements: SL/16 chunks of 64 (32 low, 32 high nibbles)
+                ShortVector x = ByteVector.fromArray(BW, w, o + 16 + 2 * SL * g).reinterpretAsShorts();
+                int e = 256 * i + 4 * SL * g;
+                ShortVector lo = x.and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e))
+                        .add(x.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e + SL)));
+                ShortVector hi = x.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e + 2 * SL))
+                        .add(x.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(SK, qk, e + 3 * SL)));
+                IntVector sLo, sHi;
+                if (SL == 32) {   // chunks 2g (int lanes 0-7) and 2g+1 (lanes 8-15): scale bytes 0, 2 (low), 1, 3 (high)
+                    int word = g == 0 ? sc0 : sc1;
+                    sLo = IntVector.broadcast(IK, word & 0xFF).blend((word >>> 16) & 0xFF, HIGH8);
+                    sHi = IntVector.broadcast(IK, (word >>> 8) & 0xFF).blend(word >>> 24, HIGH8);
+                } else {          // chunk g
+                    int word = g < 2 ? sc0 : sc1;
+                    sLo = IntVector.broadcast(IK, (word >>> (16 * (g & 1))) & 0xFF);
+                    sHi = IntVector.broadcast(IK, (word >>> (16 * (g & 1) + 8)) & 0xFF);
                 }
+                acc = acc.add(pairs(lo).mul(sLo));
+                acc2 = acc2.add(pairs(hi).mul(sHi));
             }
             float isum = acc.add(acc2).reduceLanes(VectorOperators.ADD);
             sumf += (half(w, o) * d[i]) * isum - (half(w, o + 2) * d[i]) * summs;
         }
         return sumf;
+    }
+
+    private static final VectorSpecies<Byte> B8 = ByteVector.SPECIES_64;
+    /** Byte lanes 4-7 of 8. */
+    private static final VectorMask<Byte> UPPER4 = VectorMask.fromLong(B8, 0xF0L);
+    /** Lanes 4-7 take lanes 0-3. */
+    private static final VectorShuffle<Byte> UP4 = VectorShuffle.fromOp(B8, i -> i & 3);
+
+    /**
+     * {@link #summs} for the K-quant super-block at o, in vector lanes: the 8 six-bit mins
+     * unpacked from scale bytes 4..11 (mins 0-3: bytes 4-7 & 63; mins 4-7: bytes 8-11 >> 4,
+     * plus bits 6-7 of bytes 4-7 above them), times the activation's 32-sums p[pi..pi+8).
+     */
+    private static int vecSumMins(byte[] w, int o, int[] p, int pi) {
+        ByteVector q = ByteVector.fromArray(B8, w, o + 8);
+        ByteVector high = shr(q, 4).and((byte) 0x0F).or(shr(q, 2).and((byte) 0x30).rearrange(UP4));
+        IntVector mins = (IntVector) q.and((byte) 0x3F).blend(high, UPPER4)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_256, 0);
+        return mins.mul(IntVector.fromArray(IntVector.SPECIES_256, p, pi)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Activation codes per 16-bit lane in {@link #q4_Ks}' order, for {@link Activation#q4kCodes}. */
+    static int q4kLanes() {
+        return SL;
     }
 
     // ---- decode once, dot with several activation rows (matMul) ----
