@@ -18,10 +18,12 @@ import jllm.kernels.Parallel;
  * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
  *
  * <p>One background daemon thread multiplies two rows of one of the model's own matrices per
- * weight type and width, matrix-vector and matrix-matrix (batch 4), with a private single-thread
+ * weight type and width, matrix-vector and matrix-matrix (batches of 5, 6 and 7 rows, so that
+ * every tail of the 4-row matrix-matrix kernel runs before C2 compiles it: a branch never taken
+ * would be compiled as a trap, and a short prompt would pay for the recompilation), with a private single-thread
  * {@link MatMul}, and runs the per-layer vector operations on scratch arrays; it shares no state
  * with the model. With the launcher's lowered compile threshold
- * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.01})
+ * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
  * that is enough calls for C2. It stops when the first forward pass begins (the real work then
  * finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or when
  * the model closes. {@code -Djllm.warmup=false} turns it off; results do not depend on it.
@@ -81,16 +83,16 @@ final class KernelWarmup {
             MatMul mm = new MatMul(one, MatMul.Backend.VECTOR);
             SplittableRandom r = new SplittableRandom(1);
             int maxCols = samples.stream().mapToInt(Matrix::cols).max().orElse(0);
-            float[] x = new float[BATCH * maxCols];
+            float[] x = new float[(BATCH + 3) * maxCols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) r.nextGaussian();
             }
-            float[] y = new float[BATCH * ROWS];
+            float[] y = new float[(BATCH + 3) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
             while (!stop && System.nanoTime() - t0 < MAX_NANOS) {
                 for (Matrix m : samples) {
                     mm.matVec(m, x, y);
-                    mm.matMul(m, x, BATCH, y);
+                    mm.matMul(m, x, BATCH + 1 + rounds % 3, y);   // 5, 6, 7 rows: every tail of the 4-row kernel
                 }
                 // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
                 Ops.rmsNorm(v, 0, x, 0, x, maxCols, 1e-5f);
