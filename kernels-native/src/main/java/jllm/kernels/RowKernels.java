@@ -140,26 +140,9 @@ final class RowKernels {
         };
     }
 
-    /** One copied weight row times activation row 0 (Q8 codes q, scales d, K-quant 32-sums p). */
-    static float dot(int kind, byte[] w, Activation a, int n) {
-        float[] q = a.q, d = a.d;
-        int[] p = a.bsum32;
-        switch (kind) {
-            case KQ8_0: return q8_0(w, q, 0, d, 0, n);
-            case KQ4_0: return q4_0(w, q, 0, d, 0, n);
-            case KQ4_0S: return q4_0s(w, a.qs, a.qsum32, d, n);
-            case KQ6_KS: return q6_Ks(w, a.qs, d, n);
-            case KQ4_KS: return q4_Ks(w, a.qk, d, p, n);
-            case KQ4_K: return q4_K(w, q, 0, d, 0, p, 0, n);
-            case KQ5_K: return q5_K(w, q, 0, d, 0, p, 0, n);
-            default: return q6_K(w, q, 0, d, 0, n);
-        }
-    }
-
-    /** Row r of the segment w (copied into wb) times activation row 0. */
-    static float rowDot(int kind, java.lang.foreign.MemorySegment w, long rowBytes, int r, byte[] wb, Activation a, int n) {
+    /** Copies row r of the segment w into wb (one bulk copy; the kernels then read the array). */
+    static void copyRow(java.lang.foreign.MemorySegment w, long rowBytes, int r, byte[] wb) {
         java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, wb, 0, (int) rowBytes);
-        return dot(kind, wb, a, n);
     }
 
     /**
@@ -450,25 +433,62 @@ final class RowKernels {
         return v.add(v.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
     }
 
-    /** Signed codes (bytes) times activation codes, pair-summed, times Q6_K scales w[sc] (and w[sc+1] for 32 elements). */
-    private static IntVector q6Group(ByteVector c, short[] qs, int e, byte[] w, int sc) {
+    /**
+     * Signed codes (bytes) times activation codes, pair-summed, times the Q6_K sub-block scales
+     * that {@code pick} selects from the super-block's 16 scale bytes (widened to ints: lanes
+     * 0-7 the first sub-block's scale, lanes 8-15 the second's). The scales come from a load and
+     * a byte shuffle, not from scalar broadcasts: C2 now and then leaves a broadcast of a loaded
+     * scalar unintrinsified in this kernel, and the whole product then allocates.
+     */
+    private static IntVector q6Group(ByteVector c, short[] qs, int e, ByteVector scales, VectorShuffle<Byte> pick) {
         ShortVector p = ((ShortVector) c.convertShape(VectorOperators.B2S, SK, 0)).mul(ShortVector.fromArray(SK, qs, e));
-        IntVector scale = SL == 32 ? IntVector.broadcast(IK, w[sc]).blend(w[sc + 1], HIGH8) : IntVector.broadcast(IK, w[sc]);
-        return pairs(p).mul(scale);
+        return pairs(p).mul((IntVector) scales.rearrange(pick).convertShape(VectorOperators.B2I, IK, 0));
+    }
+
+    /** Byte shuffles over the 16 Q6_K scales: G[j] puts scale j in bytes 0-7 and scale j+1 (SL = 32) or j in bytes 8-15. */
+    private static final VectorShuffle<Byte> G0 = scalePick(0), G1 = scalePick(1), G2 = scalePick(2), G3 = scalePick(3),
+            G4 = scalePick(4), G5 = scalePick(5), G6 = scalePick(6), G7 = scalePick(7), G8 = scalePick(8), G9 = scalePick(9),
+            G10 = scalePick(10), G11 = scalePick(11), G12 = scalePick(12), G13 = scalePick(13), G14 = scalePick(14), G15 = scalePick(15);
+
+    private static VectorShuffle<Byte> scalePick(int j) {
+        return VectorShuffle.fromOp(B16, i -> i < 8 ? j : (SL == 32 ? j + 1 : j));
     }
 
     /**
-     * {@link #SL} positions l of a Q6_K 128-element half (ql, qh: its bits at l; e: element l;
-     * sc: the scale of element l's sub-block): the four elements l, l+32, l+64, l+96 each.
+     * {@link #SL} positions l of a Q6_K 128-element half (ql, qh: its bits at l; e: element l):
+     * the four elements l, l+32, l+64, l+96 each, with their scales picked by g0..g3.
      */
-    private static IntVector q6Part(byte[] w, int ql, int qh, short[] qs, int e, int sc, IntVector acc) {
+    private static IntVector q6Part(byte[] w, int ql, int qh, short[] qs, int e, ByteVector scales, IntVector acc,
+                                    VectorShuffle<Byte> g0, VectorShuffle<Byte> g1, VectorShuffle<Byte> g2, VectorShuffle<Byte> g3) {
         ByteVector l0 = ByteVector.fromArray(BK, w, ql), l1 = ByteVector.fromArray(BK, w, ql + 32);
         ByteVector hb = ByteVector.fromArray(BK, w, qh);
-        IntVector a = q6Group(l0.and((byte) 0x0F).or(shlIn(hb, 4).and((byte) 0x30)).sub((byte) 32), qs, e, w, sc)
-                .add(q6Group(l1.and((byte) 0x0F).or(shlIn(hb, 2).and((byte) 0x30)).sub((byte) 32), qs, e + 32, w, sc + 2));
-        IntVector b = q6Group(shr(l0, 4).and((byte) 0x0F).or(hb.and((byte) 0x30)).sub((byte) 32), qs, e + 64, w, sc + 4)
-                .add(q6Group(shr(l1, 4).and((byte) 0x0F).or(shr(hb, 2).and((byte) 0x30)).sub((byte) 32), qs, e + 96, w, sc + 6));
+        IntVector a = q6Group(l0.and((byte) 0x0F).or(shlInK(hb, 4).and((byte) 0x30)).sub((byte) 32), qs, e, scales, g0)
+                .add(q6Group(l1.and((byte) 0x0F).or(shlInK(hb, 2).and((byte) 0x30)).sub((byte) 32), qs, e + 32, scales, g1));
+        IntVector b = q6Group(shrK(l0, 4).and((byte) 0x0F).or(hb.and((byte) 0x30)).sub((byte) 32), qs, e + 64, scales, g2)
+                .add(q6Group(shrK(l1, 4).and((byte) 0x0F).or(shrK(hb, 2).and((byte) 0x30)).sub((byte) 32), qs, e + 96, scales, g3));
         return acc.add(a.add(b));
+    }
+
+    /**
+     * {@link #shr} and {@link #shlIn} for the {@link #BK} vectors of the 16-bit kernels only. The
+     * shared helpers see 64-, 128- and 256-bit vectors, so the type profile of their
+     * reinterpreting calls is polymorphic, and a kernel compiled with it now and then kept those
+     * calls virtual (every vector of the product then allocated). One species per helper keeps
+     * each call site monomorphic. (C2 still, in about one run in five, leaves the short-to-byte
+     * reinterpretation here unintrinsified; true byte shifts avoid it but cost 45% of the
+     * kernel's speed on every run.)
+     */
+    private static ByteVector shrK(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
+    }
+
+    private static ByteVector shlInK(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHL, n).reinterpretAsBytes();
+    }
+
+    /** {@link #shr} for the 64-bit vectors of {@link #vecSumMins} only (see {@link #shrK}). */
+    private static ByteVector shr8(ByteVector v, int n) {
+        return v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, n).reinterpretAsBytes();
     }
 
     /**
@@ -479,11 +499,16 @@ final class RowKernels {
     static float q6_Ks(byte[] w, short[] qs, float[] d, int n) {
         float sumf = 0;
         for (int i = 0, o = 0; i < n / 256; i++, o += 210) {
-            IntVector acc = IntVector.zero(IK);
-            for (int h = 0; h < 2; h++) {
-                for (int l = 0; l < 32; l += SL) {
-                    acc = q6Part(w, o + 64 * h + l, o + 128 + 32 * h + l, qs, 256 * i + 128 * h + l, o + 192 + 8 * h + l / 16, acc);
-                }
+            // Straight-line parts, no inner loop: a vector carried around a loop is a phi that
+            // C2 now and then fails to unbox (the whole kernel then allocates per operation).
+            ByteVector sc = ByteVector.fromArray(B16, w, o + 192);
+            IntVector acc = q6Part(w, o, o + 128, qs, 256 * i, sc, IntVector.zero(IK), G0, G2, G4, G6);
+            if (SL == 16) {
+                acc = q6Part(w, o + 16, o + 144, qs, 256 * i + 16, sc, acc, G1, G3, G5, G7);
+            }
+            acc = q6Part(w, o + 64, o + 160, qs, 256 * i + 128, sc, acc, G8, G10, G12, G14);
+            if (SL == 16) {
+                acc = q6Part(w, o + 80, o + 176, qs, 256 * i + 144, sc, acc, G9, G11, G13, G15);
             }
             sumf += (half(w, o + 208) * d[i]) * (float) acc.reduceLanes(VectorOperators.ADD);
         }
@@ -507,28 +532,17 @@ final class RowKernels {
             int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
             int summs = vecSumMins(w, o, p, 8 * i);
             int sc0 = u0 & 0x3f3f3f3f, sc1 = kScales(u0, u2);
-            IntVector acc = IntVector.zero(IK), acc2 = acc;
-            for (int g = 0; g < 64 / SL; g++) {   // 4*SL elements: SL/16 chunks of 64 (32 low, 32 high nibbles)
-                ShortVector x = ByteVector.fromArray(BW, w, o + 16 + 2 * SL * g).reinterpretAsShorts();
-                int e = 256 * i + 4 * SL * g;
-                ShortVector lo = x.and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e))
-                        .add(x.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e + SL)));
-                ShortVector hi = x.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e + 2 * SL))
-                        .add(x.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(SK, qk, e + 3 * SL)));
-                IntVector sLo, sHi;
-                if (SL == 32) {   // chunks 2g (int lanes 0-7) and 2g+1 (lanes 8-15): scale bytes 0, 2 (low), 1, 3 (high)
-                    int word = g == 0 ? sc0 : sc1;
-                    sLo = IntVector.broadcast(IK, word & 0xFF).blend((word >>> 16) & 0xFF, HIGH8);
-                    sHi = IntVector.broadcast(IK, (word >>> 8) & 0xFF).blend(word >>> 24, HIGH8);
-                } else {          // chunk g
-                    int word = g < 2 ? sc0 : sc1;
-                    sLo = IntVector.broadcast(IK, (word >>> (16 * (g & 1))) & 0xFF);
-                    sHi = IntVector.broadcast(IK, (word >>> (16 * (g & 1) + 8)) & 0xFF);
-                }
-                acc = acc.add(pairs(lo).mul(sLo));
-                acc2 = acc2.add(pairs(hi).mul(sHi));
+            IntVector acc;   // straight-line groups, no vector carried around a loop (see q6_Ks)
+            if (SL == 32) {   // group g: chunks 2g (int lanes 0-7), 2g+1 (lanes 8-15); scale bytes 0, 2 (low), 1, 3 (high)
+                acc = q4kGroup(w, o + 16, qk, 256 * i, pairScale(sc0, 0), pairScale(sc0, 8))
+                        .add(q4kGroup(w, o + 80, qk, 256 * i + 128, pairScale(sc1, 0), pairScale(sc1, 8)));
+            } else {          // group g: chunk g
+                acc = q4kGroup(w, o + 16, qk, 256 * i, scale(sc0, 0), scale(sc0, 8))
+                        .add(q4kGroup(w, o + 48, qk, 256 * i + 64, scale(sc0, 16), scale(sc0, 24)))
+                        .add(q4kGroup(w, o + 80, qk, 256 * i + 128, scale(sc1, 0), scale(sc1, 8)))
+                        .add(q4kGroup(w, o + 112, qk, 256 * i + 192, scale(sc1, 16), scale(sc1, 24)));
             }
-            float isum = acc.add(acc2).reduceLanes(VectorOperators.ADD);
+            float isum = acc.reduceLanes(VectorOperators.ADD);
             sumf += (half(w, o) * d[i]) * isum - (half(w, o + 2) * d[i]) * summs;
         }
         return sumf;
@@ -547,10 +561,33 @@ final class RowKernels {
      */
     private static int vecSumMins(byte[] w, int o, int[] p, int pi) {
         ByteVector q = ByteVector.fromArray(B8, w, o + 8);
-        ByteVector high = shr(q, 4).and((byte) 0x0F).or(shr(q, 2).and((byte) 0x30).rearrange(UP4));
+        ByteVector high = shr8(q, 4).and((byte) 0x0F).or(shr8(q, 2).and((byte) 0x30).rearrange(UP4));
         IntVector mins = (IntVector) q.and((byte) 0x3F).blend(high, UPPER4)
                 .convertShape(VectorOperators.ZERO_EXTEND_B2I, IntVector.SPECIES_256, 0);
         return mins.mul(IntVector.fromArray(IntVector.SPECIES_256, p, pi)).reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * One group of 4 x {@link #SL} Q4_K elements (quant bytes at qo, codes at qk[e..]): low and
+     * high nibble products, pair-summed, times their sub-block scales.
+     */
+    private static IntVector q4kGroup(byte[] w, int qo, short[] qk, int e, IntVector sLo, IntVector sHi) {
+        ShortVector x = ByteVector.fromArray(BW, w, qo).reinterpretAsShorts();
+        ShortVector lo = x.and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e))
+                .add(x.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e + SL)));
+        ShortVector hi = x.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F).mul(ShortVector.fromArray(SK, qk, e + 2 * SL))
+                .add(x.lanewise(VectorOperators.LSHR, 12).mul(ShortVector.fromArray(SK, qk, e + 3 * SL)));
+        return pairs(lo).mul(sLo).add(pairs(hi).mul(sHi));
+    }
+
+    /** The scale byte at bit {@code shift} of a packed scale word, in every int lane. */
+    private static IntVector scale(int word, int shift) {
+        return IntVector.broadcast(IK, (word >>> shift) & 0xFF);
+    }
+
+    /** Scale bytes at bits {@code shift} (int lanes 0-7) and {@code shift + 16} (lanes 8-15). */
+    private static IntVector pairScale(int word, int shift) {
+        return IntVector.broadcast(IK, (word >>> shift) & 0xFF).blend((word >>> (shift + 16)) & 0xFF, HIGH8);
     }
 
     /** Activation codes per 16-bit lane in {@link #q4_Ks}' order, for {@link Activation#q4kCodes}. */
