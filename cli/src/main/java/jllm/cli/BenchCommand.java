@@ -45,6 +45,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    /**
+     * Heap bytes per generated token above which the kernels were evidently compiled with boxed
+     * vectors: a healthy step allocates next to nothing, a boxed one hundreds of MB.
+     */
+    static final long BOXED_HEAP_PER_TOKEN = 16L << 20;
+
+    /** Bytes allocated on the heap by all threads so far, or -1 where the JVM cannot tell. */
+    private static long allocatedBytes() {
+        if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean b
+                && b.isThreadAllocatedMemorySupported() && b.isThreadAllocatedMemoryEnabled()) {
+            return b.getTotalThreadAllocatedBytes();
+        }
+        return -1;
+    }
+
     @Override
     public Integer call() throws Exception {
         if (prompt < 0 || gen < 0 || repetitions < 1) {
@@ -54,7 +69,10 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (Parallel pool = new Parallel(t); Transformer tr = Transformer.open(model, pool, MatMul.Backend.parse(backend))) {
             ModelBench.Result pp = prompt > 0 ? ModelBench.promptProcessing(tr, prompt, repetitions, 1) : null;
+            long heap0 = allocatedBytes();
             ModelBench.Result tg = gen > 0 ? ModelBench.generation(tr, gen, repetitions, 2) : null;
+            long heapPerToken = heap0 < 0 || tg == null ? -1
+                    : (allocatedBytes() - heap0) / ((long) gen * repetitions + Math.min(gen, 16));
             long perToken = ModelBench.bytesPerToken(tr);
             double bandwidth = jllm.kernels.BandwidthProbe.measure(pool, 1L << 30, 3);
             double roofline = bandwidth / perToken;
@@ -78,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
                 o.put("tg_roofline_tokens_per_second", roofline);
                 if (tg != null) {
                     o.put("tg_roofline_share", tg.tokensPerSecond() / roofline);
+                    o.put("tg_heap_bytes_per_token", heapPerToken);
                 }
                 out.println(m.writeValueAsString(o));
             } else {
@@ -89,6 +108,11 @@ final class BenchCommand implements Callable<Integer> {
                     out.printf(Locale.ROOT, "tg%-5d %8.2f ± %.2f tokens/s  (%.0f%% of the %.2f tokens/s roofline: "
                                     + "%.1f GB/s read bandwidth / %.1f MB per token)%n", tg.tokens(), tg.tokensPerSecond(),
                             tg.stddev(), 100 * tg.tokensPerSecond() / roofline, roofline, bandwidth / 1e9, perToken / 1e6);
+                    if (heapPerToken > BOXED_HEAP_PER_TOKEN) {
+                        out.printf(Locale.ROOT, "warning: generation allocated %.0f MB per token: the JIT left a kernel's"
+                                + " vectors as heap objects in this run (it happens now and then); rerun for the usual speed%n",
+                                heapPerToken / 1e6);
+                    }
                 }
             }
             out.flush();
