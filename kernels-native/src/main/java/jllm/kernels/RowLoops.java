@@ -3,35 +3,40 @@ package jllm.kernels;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The row loops of the {@link RowKernels}, one method per kernel kind and path (Q8_0's matVec
- * loop stays in MatMul, where it compiled better), each meant to be
- * compiled on its own: the JVM flag {@code -XX:CompileCommand=dontinline,jllm.kernels.RowLoops::*}
+ * The row loops of the {@link RowKernels} and the matVec row products, each method meant to be
+ * compiled on its own (Q8_0's matVec loop stays in MatMul, where it compiled better): the JVM flag {@code -XX:CompileCommand=dontinline,jllm.kernels.RowLoops::*}
  * (set by the launcher, the tests and the benchmarks) keeps C2 from inlining them into their caller.
  *
  * <p>Why: the row kernels are force-inlined (their vectors must stay in registers), and a single
- * compiled loop that holds every type's kernel outgrows C2's inlining budget in models that mix
- * types (Q4_K_M: Q4_K and Q6_K). C2 then gives up inlining small helpers such as the fp16 scale
- * read, which become calls inside the hot loop. Here each loop passes its kind as a literal, the
- * kind switches in {@link RowKernels} fold away, and each compiled loop holds one kernel. Each
- * method keeps its own loop (the body is a force-inlined {@link RowKernels} helper), because a
- * method that is called once per product only reaches C2 through the back-edges of its own loop.
- * Each matVec loop calls its kernel through a method of its own here (see the dot methods at the
- * end), never through a dispatch on the kind (a compile of that would hold every kernel).
+ * compile that holds every type's kernel outgrows C2's inlining budget in models that mix types
+ * (Q4_K_M: Q4_K and Q6_K). C2 then gives up inlining small helpers, which become calls inside the
+ * hot loop. So each matMul loop passes its kind as a literal (the kind switches in
+ * {@link RowKernels} fold away) and keeps its own loop (a method called once per product only
+ * reaches C2 through the back-edges of its own loop), and each matVec row product is a dot
+ * method of its own (see the end), which the one matVec loop calls.
  */
 final class RowLoops {
     private RowLoops() {}
 
+    /**
+     * Rows [from, to) times activation row 0. The loop holds no vector code: each row's product is
+     * a call to its kind's dot method below, a compile unit of its own, so the switch per row is
+     * all this loop adds (nothing next to a row's few hundred nanoseconds).
+     */
     static void matVec(int kind, MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n,
                        float[] y, int yOff) {
-        switch (kind) {
-            case RowKernels.KQ4_0 -> matVecQ4_0(w, rb, from, to, wb, a, n, y, yOff);
-            case RowKernels.KQ4_K -> matVecQ4_K(w, rb, from, to, wb, a, n, y, yOff);
-            case RowKernels.KQ5_K -> matVecQ5_K(w, rb, from, to, wb, a, n, y, yOff);
-            case RowKernels.KQ6_K -> matVecQ6_K(w, rb, from, to, wb, a, n, y, yOff);
-            case RowKernels.KQ4_0S -> matVecQ4_0S(w, rb, from, to, wb, a, n, y, yOff);
-            case RowKernels.KQ6_KS -> matVecQ6_KS(w, rb, from, to, wb, a, n, y, yOff);
-            case RowKernels.KQ4_KS -> matVecQ4_KS(w, rb, from, to, wb, a, n, y, yOff);
-            default -> throw new IllegalArgumentException("kind " + kind);
+        for (int r = from; r < to; r++) {
+            RowKernels.copyRow(w, rb, r, wb);
+            y[yOff + r] = switch (kind) {
+                case RowKernels.KQ4_0 -> dotQ4_0(wb, a, n);
+                case RowKernels.KQ4_K -> dotQ4_K(wb, a, n);
+                case RowKernels.KQ5_K -> dotQ5_K(wb, a, n);
+                case RowKernels.KQ6_K -> dotQ6_K(wb, a, n);
+                case RowKernels.KQ4_0S -> dotQ4_0S(wb, a, n);
+                case RowKernels.KQ6_KS -> dotQ6_KS(wb, a, n);
+                case RowKernels.KQ4_KS -> dotQ4_KS(wb, a, n);
+                default -> throw new IllegalArgumentException("kind " + kind);
+            };
         }
     }
 
@@ -44,55 +49,6 @@ final class RowLoops {
             case RowKernels.KQ5_K -> matMulQ5_K(w, rb, from, to, wb, c, m, a, n, batch, y, yOff, ys);
             case RowKernels.KQ6_K -> matMulQ6_K(w, rb, from, to, wb, c, m, a, n, batch, y, yOff, ys);
             default -> throw new IllegalArgumentException("kind " + kind);
-        }
-    }
-
-    private static void matVecQ4_0(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ4_0(wb, a, n);
-        }
-    }
-
-    private static void matVecQ4_0S(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ4_0S(wb, a, n);
-        }
-    }
-
-    private static void matVecQ6_KS(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ6_KS(wb, a, n);
-        }
-    }
-
-    private static void matVecQ4_KS(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ4_KS(wb, a, n);
-        }
-    }
-
-    private static void matVecQ4_K(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ4_K(wb, a, n);
-        }
-    }
-
-    private static void matVecQ5_K(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ5_K(wb, a, n);
-        }
-    }
-
-    private static void matVecQ6_K(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
-        for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
-            y[yOff + r] = dotQ6_K(wb, a, n);
         }
     }
 
@@ -133,7 +89,7 @@ final class RowLoops {
 
     // One weight row (copied to wb) times activation row 0, one method per kernel: each is a C2
     // compile unit of its own that holds the whole force-inlined kernel (arrays in, a float out,
-    // no vector crosses its boundary). The row loops call them (never inline them), so a loop
+    // no vector crosses its boundary). The matVec loop calls them (never inlines them), so a loop
     // that still runs in C1, or a loop compiled on stack replacement with a thin profile, calls
     // the same compiled kernel as the fully compiled loop. Inlined into the loop, the kernel
     // shared the loop's compile history, and now and then C2 left parts of it unintrinsified
