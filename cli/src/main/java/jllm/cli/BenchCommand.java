@@ -110,7 +110,8 @@ final class BenchCommand implements Callable<Integer> {
                             tg.stddev(), 100 * tg.tokensPerSecond() / roofline, roofline, bandwidth / 1e9, perToken / 1e6);
                     if (heapPerToken > BOXED_HEAP_PER_TOKEN) {
                         out.printf(Locale.ROOT, "warning: generation allocated %.0f MB per token: the JIT left a kernel's"
-                                + " vectors as heap objects in this run (it happens now and then); rerun for the usual speed%n",
+                                + " vectors as heap objects in this run (start the JVM with the launcher's flags, -XX:-IncrementalInline"
+                                + " among them, see README)%n",
                                 heapPerToken / 1e6);
                     }
                 }
