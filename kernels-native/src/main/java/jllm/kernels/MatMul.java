@@ -347,7 +347,7 @@ public final class MatMul {
             return;
         }
         if (j.batch == 1) {
-            sc.ensure(rb + 64, 0, 0);
+            sc.ensure(2 * rb + 64, 0, 0);   // two rows for the two-row Q4_0 kernel
             RowLoops.matVec(RowKernels.matVecKind(j.type, n), j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
             return;
         }

@@ -50,8 +50,11 @@ final class RowKernels {
         return ByteVector.fromArray(B, w, o);
     }
 
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /** The F16 at byte o (one 16-bit load: two byte loads and their merge cost four more instructions a block). */
     static float half(byte[] w, int o) {
-        return Float.float16ToFloat((short) ((w[o] & 0xFF) | (w[o + 1] << 8)));
+        return Float.float16ToFloat((short) SHORT_LE.get(w, o));
     }
 
     private static int intLE(byte[] w, int o) {
@@ -233,9 +236,35 @@ final class RowKernels {
         return total;
     }
 
-    /** Block b's nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */
+    /**
+     * {@link #q4_0s} of two rows at once (row A at byte 0 of w, row B at byte {@code o2}), into
+     * y[yi] and y[yi+1]: the same float order per row, so the same results. Each row's total is a
+     * chain of dependent FMAs, one per block; with one row that chain's latency, not the vector
+     * work, set the pace. Two interleaved chains keep the FMA unit busy.
+     */
+    static void q4_0s2(byte[] w, int o2, short[] qs, int[] qsum, float[] d, int n, float[] y, int yi) {
+        float ta = 0, tb = 0;
+        for (int b = 0; b < n / 32; b += 2) {
+            ShortVector va = sum2(q4Products(w, 0, qs, b), q4Products(w, 0, qs, b + 1));
+            ShortVector vb = sum2(q4Products(w, o2, qs, b), q4Products(w, o2, qs, b + 1));
+            float d0 = d[b], d1 = d[b + 1];
+            int z0 = 8 * qsum[b], z1 = 8 * qsum[b + 1];
+            ta = Math.fma((float) (short) (va.lane(0) - z0), half(w, 18 * b) * d0, ta);
+            tb = Math.fma((float) (short) (vb.lane(0) - z0), half(w, o2 + 18 * b) * d0, tb);
+            ta = Math.fma((float) (short) (va.lane(8) - z1), half(w, 18 * b + 18) * d1, ta);
+            tb = Math.fma((float) (short) (vb.lane(8) - z1), half(w, o2 + 18 * b + 18) * d1, tb);
+        }
+        y[yi] = ta;
+        y[yi + 1] = tb;
+    }
+
     private static ShortVector q4Products(byte[] w, short[] qs, int b) {
-        ShortVector s = (ShortVector) ByteVector.fromArray(B16, w, 18 * b + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+        return q4Products(w, 0, qs, b);
+    }
+
+    /** Block b of the row at byte o: nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */
+    private static ShortVector q4Products(byte[] w, int o, short[] qs, int b) {
+        ShortVector s = (ShortVector) ByteVector.fromArray(B16, w, o + 18 * b + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
         return s.and((short) 0x0F).mul(ShortVector.fromArray(S16, qs, 32 * b))
                 .add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, qs, 32 * b + 16)));
     }
@@ -259,10 +288,14 @@ final class RowKernels {
      */
     private static ShortVector sum2(ShortVector a, ShortVector b) {
         ShortVector v = pairSum(a, b, BIT8, XOR8);
-        v = v.add(v.rearrange(XOR4));
-        v = v.add(v.rearrange(XOR2));
-        return v.add(v.rearrange(XOR1));
+        // Lane i + lane i^4, i^2, i^1: the last two as rotations of 64- and 32-bit lanes (one
+        // cycle each on x86, where a 16-bit lane permute takes several).
+        v = v.add(v.reinterpretAsLongs().rearrange(LXOR1).reinterpretAsShorts());
+        v = v.add(v.reinterpretAsLongs().lanewise(VectorOperators.ROL, 32).reinterpretAsShorts());
+        return v.add(v.reinterpretAsInts().lanewise(VectorOperators.ROL, 16).reinterpretAsShorts());
     }
+
+    private static final VectorShuffle<Long> LXOR1 = VectorShuffle.fromOp(jdk.incubator.vector.LongVector.SPECIES_256, i -> i ^ 1);
 
     /** Lanes without the mask's bit: x[i] + x[i^k]; lanes with it: y[i] + y[i^k]. */
     private static ShortVector pairSum(ShortVector x, ShortVector y, VectorMask<Short> bit, VectorShuffle<Short> swap) {

@@ -25,6 +25,14 @@ final class RowLoops {
      */
     static void matVec(int kind, MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n,
                        float[] y, int yOff) {
+        if (kind == RowKernels.KQ4_0S && TWO_ROWS) {   // two rows a call: one copy, two FMA chains
+            int r = from;
+            for (; r + 2 <= to; r += 2) {
+                MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rb, wb, 0, (int) (2 * rb));
+                dotQ4_0S2(wb, (int) rb, a, n, y, yOff + r);
+            }
+            from = r;   // an odd last row goes the one-row way
+        }
         for (int r = from; r < to; r++) {
             RowKernels.copyRow(w, rb, r, wb);
             y[yOff + r] = switch (kind) {
@@ -102,6 +110,12 @@ final class RowLoops {
     private static float dotQ4_0S(byte[] wb, Activation a, int n) {
         return RowKernels.q4_0s(wb, a.qs, a.qsum32, a.d, n);
     }
+
+    private static void dotQ4_0S2(byte[] wb, int rb, Activation a, int n, float[] y, int yi) {
+        RowKernels.q4_0s2(wb, rb, a.qs, a.qsum32, a.d, n, y, yi);
+    }
+
+    static final boolean TWO_ROWS = !"false".equals(System.getProperty("jllm.q4.rows2"));
 
     private static float dotQ6_KS(byte[] wb, Activation a, int n) {
         return RowKernels.q6_Ks(wb, a.qs, a.d, n);
