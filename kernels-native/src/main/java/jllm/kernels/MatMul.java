@@ -266,6 +266,8 @@ public final class MatMul {
         try {
             if ((long) w.rows() * w.cols() * batch < INLINE_WORK || pool.threads() == 1) {
                 j.run(0, w.rows());
+            } else if (batch == 1 && DYNAMIC) {
+                pool.forChunks(w.rows(), matVecGrain(w.rows(), pool.threads()), j);
             } else {
                 pool.forRange(w.rows(), j);
             }
@@ -274,6 +276,19 @@ public final class MatMul {
             j.x = null;
             j.y = null;
         }
+    }
+
+    /** {@code -Djllm.parallel.dynamic=false}: one fixed share of rows per thread in matVec too. */
+    private static final boolean DYNAMIC = !"false".equals(System.getProperty("jllm.parallel.dynamic"));
+
+    /**
+     * Rows per chunk of a parallel matVec: about 8 chunks per thread (balance when a core is
+     * shared with another process, at one atomic add per chunk), even (the Q4_0 kernel takes rows
+     * in pairs), at least 16.
+     */
+    static int matVecGrain(int rows, int threads) {
+        int g = rows / (8 * threads);
+        return Math.max(16, (g + 1) & ~1);
     }
 
     /** The per-call parameters, reused so that a call allocates nothing. */

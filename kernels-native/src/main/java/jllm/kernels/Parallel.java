@@ -34,6 +34,8 @@ public final class Parallel implements AutoCloseable {
     private volatile Thread owner;
     private RangeTask task;   // published by the volatile write of generation
     private int n;
+    private int grain;        // 0: one fixed chunk per thread; else chunks of grain handed out in turn
+    private final AtomicInteger next = new AtomicInteger();
 
     /**
      * @param threads number of threads that run a range, counting the caller; 1 runs everything on
@@ -63,12 +65,36 @@ public final class Parallel implements AutoCloseable {
      * chunk is rethrown here after every chunk has finished.
      */
     public void forRange(int n, RangeTask task) {
+        run(n, 0, task);
+    }
+
+    /**
+     * Calls {@code task.run(from, to)} on chunks of {@code grain} indices (the last may be
+     * shorter) that together cover {@code [0, n)}, handed to whichever thread is free next, and
+     * returns when all are done. For work whose chunks are independent of the thread that runs
+     * them: a thread slowed down by another process on its core then takes fewer chunks instead
+     * of holding everyone up at the end.
+     */
+    public void forChunks(int n, int grain, RangeTask task) {
+        if (grain < 1) {
+            throw new IllegalArgumentException("grain must be >= 1, got " + grain);
+        }
+        run(n, grain, task);
+    }
+
+    private void run(int n, int grain, RangeTask task) {
         if (n <= 0) {
             return;
         }
         Thread me = Thread.currentThread();
         if (threads == 1 || n == 1 || owner == me || (me instanceof Worker w && w.pool() == this)) {
-            task.run(0, n);
+            if (grain == 0) {
+                task.run(0, n);
+            } else {
+                for (int from = 0; from < n; from += grain) {
+                    task.run(from, (int) Math.min(n, (long) from + grain));
+                }
+            }
             return;
         }
         if (closed) {
@@ -79,6 +105,8 @@ public final class Parallel implements AutoCloseable {
             try {
                 this.task = task;
                 this.n = n;
+                this.grain = grain;
+                next.set(0);
                 this.failure = null;
                 this.caller = me;
                 remaining.set(workers.length);
@@ -119,6 +147,12 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void runChunk(RangeTask task, int n, int index) {
+        if (grain > 0) {
+            for (int from; (from = next.getAndAdd(grain)) < n && from >= 0; ) {
+                task.run(from, (int) Math.min(n, (long) from + grain));
+            }
+            return;
+        }
         int from = (int) ((long) n * index / threads);
         int to = (int) ((long) n * (index + 1) / threads);
         if (from < to) {

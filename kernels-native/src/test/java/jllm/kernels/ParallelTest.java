@@ -32,6 +32,44 @@ class ParallelTest {
     }
 
     @Test
+    void dynamicChunksCoverTheRangeOnceInGrainSizedPieces() {
+        for (int threads = 1; threads <= 3; threads++) {
+            try (Parallel p = new Parallel(threads)) {
+                for (int n : new int[] {0, 1, 5, 16, 17, 1001}) {
+                    for (int grain : new int[] {1, 4, 16, 2000}) {
+                        java.util.concurrent.atomic.AtomicIntegerArray hits = new java.util.concurrent.atomic.AtomicIntegerArray(Math.max(n, 1));
+                        for (int rep = 0; rep < 20; rep++) {
+                            p.forChunks(n, grain, (from, to) -> {
+                                assertThat(from % grain).isZero();
+                                assertThat(to - from).isBetween(1, grain);
+                                for (int i = from; i < to; i++) {
+                                    hits.incrementAndGet(i);
+                                }
+                            });
+                        }
+                        for (int i = 0; i < n; i++) {
+                            assertThat(hits.get(i)).as("n %d grain %d index %d", n, grain, i).isEqualTo(20);
+                        }
+                    }
+                }
+                // Back to fixed chunks afterwards: one per thread.
+                AtomicInteger calls = new AtomicInteger();
+                p.forRange(300, (from, to) -> calls.incrementAndGet());
+                assertThat(calls.get()).isEqualTo(threads);
+                assertThatThrownBy(() -> p.forChunks(10, 0, (from, to) -> { })).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+    }
+
+    @Test
+    void matVecGrainIsEvenAndGivesEachThreadSeveralChunks() {
+        assertThat(MatMul.matVecGrain(128256, 2)).isEven().isBetween(128256 / 20, 128256 / 14);
+        assertThat(MatMul.matVecGrain(2048, 2)).isEqualTo(128);
+        assertThat(MatMul.matVecGrain(100, 2)).isEqualTo(16);
+        assertThat(MatMul.matVecGrain(2050, 3) % 2).isZero();
+    }
+
+    @Test
     void usesSeveralThreadsAndPropagatesExceptions() {
         try (Parallel p = new Parallel(3)) {
             java.util.Set<Thread> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
