@@ -109,10 +109,11 @@ final class BenchCommand implements Callable<Integer> {
                                     + "%.1f GB/s read bandwidth / %.1f MB per token)%n", tg.tokens(), tg.tokensPerSecond(),
                             tg.stddev(), 100 * tg.tokensPerSecond() / roofline, roofline, bandwidth / 1e9, perToken / 1e6);
                     if (heapPerToken > BOXED_HEAP_PER_TOKEN) {
+                        java.util.List<String> missing = jllm.kernels.MatMul.missingJvmFlags();
                         out.printf(Locale.ROOT, "warning: generation allocated %.0f MB per token: the JIT left a kernel's"
-                                + " vectors as heap objects in this run (start the JVM with the launcher's flags, -XX:-IncrementalInline"
-                                + " among them, see README)%n",
-                                heapPerToken / 1e6);
+                                + " vectors as heap objects in this run (%s)%n", heapPerToken / 1e6, missing.isEmpty()
+                                ? "the JVM flags look right; rerun"
+                                : "this JVM lacks " + String.join(" ", missing) + ", see README");
                     }
                 }
             }

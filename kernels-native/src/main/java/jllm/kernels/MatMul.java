@@ -1,6 +1,7 @@
 package jllm.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.Objects;
 
 import jllm.formats.GgmlType;
@@ -119,6 +120,18 @@ public final class MatMul {
     /** Whether OpenBLAS is (or, for AUTO, can be) used for large products; may load it. */
     public boolean usesBlas() {
         return backend != Backend.VECTOR && blas() != null;
+    }
+
+    /**
+     * The JVM options, among those the fast kernels need, that this JVM was started without:
+     * {@code -XX:MaxTrivialSize=1000} (without it the K-quant kernels take their slower float
+     * path) and {@code -XX:-IncrementalInline} (without it C2 often compiles a kernel with slow
+     * paths that copy its vectors to the heap: 15-35% slower decoding). Empty when all are set
+     * (the {@code jllm} launcher sets them) or on a JVM that is not HotSpot. The inline/dontinline
+     * compile commands in the README cannot be read back and are not checked.
+     */
+    public static List<String> missingJvmFlags() {
+        return RowKernels.InlineBudget.missing();
     }
 
     /** The kernel path in use, e.g. "Vector API 256-bit" or "scalar". */

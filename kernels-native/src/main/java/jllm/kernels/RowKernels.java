@@ -437,12 +437,32 @@ final class RowKernels {
 
         private static long maxTrivialSize() {
             try {
-                return Long.parseLong(java.lang.management.ManagementFactory
-                        .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
-                        .getVMOption("MaxTrivialSize").getValue());
+                return Long.parseLong(vmOption("MaxTrivialSize"));
             } catch (RuntimeException | LinkageError e) {
                 return 0;   // not HotSpot, or no management module: keep the float path
             }
+        }
+
+        /** A HotSpot option's value as text; throws where there is no such option or no HotSpot. */
+        static String vmOption(String name) {
+            return java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption(name).getValue();
+        }
+
+        /** The JVM options the fast kernels need that this JVM was started without (see MatMul.missingJvmFlags). */
+        static java.util.List<String> missing() {
+            java.util.List<String> m = new java.util.ArrayList<>();
+            try {
+                if (maxTrivialSize() < NEEDED) {
+                    m.add("-XX:MaxTrivialSize=" + NEEDED);
+                }
+                if (!"false".equals(vmOption("IncrementalInline"))) {
+                    m.add("-XX:-IncrementalInline");
+                }
+            } catch (RuntimeException | LinkageError e) {
+                // not HotSpot: nothing to advise
+            }
+            return java.util.List.copyOf(m);
         }
     }
 

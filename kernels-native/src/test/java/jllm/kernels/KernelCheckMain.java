@@ -36,7 +36,8 @@ public final class KernelCheckMain {
     }
 
     public static void main(String[] args) {
-        System.out.println("backend=" + MatMul.backend() + " bits=" + Simd.BITS + " kquant16=" + RowKernels.K_SHORT);
+        System.out.println("backend=" + MatMul.backend() + " bits=" + Simd.BITS + " kquant16=" + RowKernels.K_SHORT
+                + " missing=" + MatMul.missingJvmFlags());
         List<String> failures;
         try (Parallel p = new Parallel(2)) {
             failures = new java.util.ArrayList<>(KernelChecks.all(new MatMul(p)));

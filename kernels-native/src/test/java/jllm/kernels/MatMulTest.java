@@ -149,6 +149,12 @@ class MatMulTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void testJvmHasEveryFlagTheKernelsNeed() {
+        // The pom passes the launcher's kernel flags to the tests.
+        assertThat(MatMul.missingJvmFlags()).isEmpty();
+    }
+
     /** The same checks in a child JVM with the vector size forced (0 = the scalar fallback). */
     @ParameterizedTest
     @ValueSource(ints = {256, 128, 0})
@@ -161,7 +167,8 @@ class MatMulTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(out).contains("bits=" + bits).contains("kquant16=" + (bits >= 256)).contains("ALL PASSED");
+        assertThat(out).contains("bits=" + bits).contains("kquant16=" + (bits >= 256)).contains("ALL PASSED")
+                .contains("missing=[-XX:-IncrementalInline]");   // started with MaxTrivialSize only
         assertThat(p.exitValue()).as(out).isZero();
     }
 }
