@@ -143,9 +143,9 @@ final class RowKernels {
         };
     }
 
-    /** Copies row r of the segment w into wb (one bulk copy; the kernels then read the array). */
-    static void copyRow(java.lang.foreign.MemorySegment w, long rowBytes, int r, byte[] wb) {
-        java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, wb, 0, (int) rowBytes);
+    /** Copies rows [r, r+count) of the segment w into wb (one bulk copy; the kernels then read the array). */
+    static void copyRows(java.lang.foreign.MemorySegment w, long rowBytes, int r, int count, byte[] wb) {
+        java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, wb, 0, (int) (count * rowBytes));
     }
 
     /**
@@ -156,7 +156,7 @@ final class RowKernels {
                          float[] c, float[] m, Activation a, int n, int batch, float[] y, int yOff, int ys) {
         int meta = metaPerRow(kind, n);
         for (int r = r0; r < r1; r++) {
-            java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rowBytes, wb, 0, (int) rowBytes);
+            copyRows(w, rowBytes, r, 1, wb);
             decode(kind, wb, c, (r - r0) * n, m, (r - r0) * meta, n);
         }
         for (int b = 0; b < batch; b += 4) {
@@ -229,7 +229,7 @@ final class RowKernels {
     static float q4_0s(byte[] w, short[] qs, int[] qsum, float[] d, int n) {
         float total = 0;
         for (int b = 0; b < n / 32; b += 2) {   // two blocks' sums from one shuffle tree (n % 64 == 0)
-            ShortVector v = sum2(q4Products(w, qs, b), q4Products(w, qs, b + 1));
+            ShortVector v = sum2(q4Products(w, 0, qs, b), q4Products(w, 0, qs, b + 1));
             total = Math.fma((float) (short) (v.lane(0) - 8 * qsum[b]), half(w, 18 * b) * d[b], total);
             total = Math.fma((float) (short) (v.lane(8) - 8 * qsum[b + 1]), half(w, 18 * b + 18) * d[b + 1], total);
         }
@@ -256,10 +256,6 @@ final class RowKernels {
         }
         y[yi] = ta;
         y[yi + 1] = tb;
-    }
-
-    private static ShortVector q4Products(byte[] w, short[] qs, int b) {
-        return q4Products(w, 0, qs, b);
     }
 
     /** Block b of the row at byte o: nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */

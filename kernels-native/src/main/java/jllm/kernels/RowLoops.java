@@ -28,13 +28,13 @@ final class RowLoops {
         if (kind == RowKernels.KQ4_0S && TWO_ROWS) {   // two rows a call: one copy, two FMA chains
             int r = from;
             for (; r + 2 <= to; r += 2) {
-                MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, r * rb, wb, 0, (int) (2 * rb));
+                RowKernels.copyRows(w, rb, r, 2, wb);
                 dotQ4_0S2(wb, (int) rb, a, n, y, yOff + r);
             }
             from = r;   // an odd last row goes the one-row way
         }
         for (int r = from; r < to; r++) {
-            RowKernels.copyRow(w, rb, r, wb);
+            RowKernels.copyRows(w, rb, r, 1, wb);
             y[yOff + r] = switch (kind) {
                 case RowKernels.KQ4_0 -> dotQ4_0(wb, a, n);
                 case RowKernels.KQ4_K -> dotQ4_K(wb, a, n);
