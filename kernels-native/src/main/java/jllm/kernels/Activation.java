@@ -27,6 +27,9 @@ final class Activation {
     /** Row 0's Q8_0 codes again as shorts, and each 32-block's code sum ({@link #shortCodes}). */
     short[] qs = new short[0];
     int[] qsum32 = new int[0];
+    /** Row 0's Q8_0 codes in pairs (element 2i in the low 16 bits, 2i+1 in the high) and 8 x each block's code sum ({@link #pairCodes}). */
+    int[] qp = new int[0];
+    int[] qsum8 = new int[0];
     /** Row 0's Q8_K codes as shorts in the order of the 16-bit Q4_K matVec ({@link #q4kCodes}). */
     short[] qk = new short[0];
 
@@ -96,6 +99,26 @@ final class Activation {
                 sum += v;
             }
             qsum32[k] = sum;
+        }
+    }
+
+    /**
+     * After {@link #prepare} of row 0 as Q8_0: its codes two to an int (low 16 bits the even
+     * element) and 8 x each block's code sum, for the interleaved Q4_0 matVec (RowKernels.q4_0x8).
+     */
+    void pairCodes(int cols) {
+        if (qp.length < cols / 2) {
+            qp = new int[cols / 2];
+            qsum8 = new int[cols / 32];
+        }
+        for (int k = 0; k < cols / 32; k++) {
+            int sum = 0;
+            for (int j = 32 * k; j < 32 * k + 32; j += 2) {
+                int lo = (int) q[j], hi = (int) q[j + 1];
+                qp[j / 2] = (lo & 0xFFFF) | (hi << 16);
+                sum += lo + hi;
+            }
+            qsum8[k] = 8 * sum;
         }
     }
 

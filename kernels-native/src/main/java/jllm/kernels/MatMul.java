@@ -150,7 +150,9 @@ public final class MatMul {
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
         int kind = Activation.kindFor(w.type());
         act.prepare(kind, x, xOffset, w.cols(), 0, 1);
-        run(w, kind, x, xOffset, y, yOffset, 1);
+        // Q4_0: the first product interleaves the rows (once per matrix), every product reads that.
+        MemorySegment x8 = Q4_0x8.ENABLED && w.type() == GgmlType.Q4_0 ? w.interleaved(pool) : null;
+        run(w, x8, kind, x, xOffset, y, yOffset, 1);
     }
 
     /**
@@ -171,6 +173,7 @@ public final class MatMul {
             blas.setThreads(1);
             BlasJob bj = blasJob;
             bj.w = w;
+            bj.x8 = w.interleavedIfMade();
             bj.x = MemorySegment.ofArray(x);
             bj.y = MemorySegment.ofArray(y);
             bj.batch = batch;
@@ -178,6 +181,7 @@ public final class MatMul {
                 pool.forRange(w.rows(), bj);
             } finally {
                 bj.w = null;
+                bj.x8 = null;
                 bj.x = null;
                 bj.y = null;
             }
@@ -187,7 +191,7 @@ public final class MatMul {
         for (int b = 0; b < batch; b++) {
             act.prepare(kind, x, b * w.cols(), w.cols(), b, batch);
         }
-        run(w, kind, x, 0, y, 0, batch);
+        run(w, w.interleavedIfMade(), kind, x, 0, y, 0, batch);
     }
 
     /**
@@ -211,7 +215,7 @@ public final class MatMul {
     /** y (batch x rows) = x (batch x cols) W^T for the rows [from, to): F32 straight, else per dequantized tile. */
     private final class BlasJob implements Parallel.RangeTask {
         Matrix w;
-        MemorySegment x, y;
+        MemorySegment x8, x, y;
         int batch;
 
         @Override
@@ -231,16 +235,32 @@ public final class MatMul {
             MemorySegment ts = MemorySegment.ofArray(tile);
             for (int r0 = from; r0 < to; r0 += tileRows) {
                 int n = Math.min(tileRows, to - r0);
-                dequantizeRows(w, r0, n, tile);
+                dequantizeRows(w, x8, r0, n, tile);
                 blas.sgemm(false, true, batch, n, cols, 1f, x, cols, ts, cols, 0f, y.asSlice(4L * r0), rows);
             }
         }
     }
 
-    /** Rows [r0, r0+n) of w as floats into out (row-major). */
-    private static void dequantizeRows(Matrix w, int r0, int n, float[] out) {
+    /** Rows [r0, r0+n) of w (read from x8, its interleaved copy, where not null) as floats into out (row-major). */
+    private static void dequantizeRows(Matrix w, MemorySegment x8, int r0, int n, float[] out) {
         long rb = w.rowBytes();
         int cols = w.cols();
+        if (x8 != null) {
+            Scratch sc = SCRATCH.get();
+            sc.ensure(Q4_0x8.ROWS * (int) rb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
+            sc.ensureRow((int) rb + 64);
+            int loaded = -1;
+            for (int r = 0; r < n; r++) {
+                int g = (r0 + r) / Q4_0x8.ROWS;
+                if (g != loaded) {
+                    RowKernels.copyRows(x8, rb, g * Q4_0x8.ROWS, Q4_0x8.ROWS, sc.w);
+                    loaded = g;
+                }
+                Q4_0x8.unpackRow(sc.w, 0, cols / 32, (r0 + r) % Q4_0x8.ROWS, sc.row, 0);
+                RowKernels.dequantize(w.type(), sc.row, out, r * cols, sc.m, cols);
+            }
+            return;
+        }
         if (Simd.ENABLED && RowKernels.supports(w.type())) {
             Scratch sc = SCRATCH.get();
             sc.ensure((int) rb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
@@ -255,17 +275,22 @@ public final class MatMul {
         }
     }
 
-    private void run(Matrix w, int kind, float[] x, int xOff, float[] y, int yOff, int batch) {
+    /** x8: the interleaved Q4_0 copy to read instead of the rows, or null. */
+    private void run(Matrix w, MemorySegment x8, int kind, float[] x, int xOff, float[] y, int yOff, int batch) {
+        boolean groups = x8 != null && batch == 1;   // the interleaved matVec works in groups of 8 rows
         if (batch == 1) {   // the 16-bit matVec kernels read the codes as shorts
             int k = RowKernels.matVecKind(w.type(), w.cols());
-            if (k == RowKernels.KQ4_KS) {
+            if (x8 != null) {
+                act.pairCodes(w.cols());
+            } else if (k == RowKernels.KQ4_KS) {
                 act.q4kCodes(w.cols(), RowKernels.q4kLanes());
             } else if (k >= RowKernels.KQ4_0S) {
                 act.shortCodes(w.cols());
             }
         }
         Job j = job;
-        j.w = w.data();
+        j.w = x8 != null ? x8 : w.data();
+        j.interleaved = x8 != null;
         j.type = w.type();
         j.rowBytes = w.rowBytes();
         j.cols = w.cols();
@@ -276,13 +301,15 @@ public final class MatMul {
         j.yOff = yOff;
         j.batch = batch;
         j.tile = Math.max(1, Math.min(batch, TILE_FLOATS / Math.max(1, w.cols())));
+        int units = groups ? w.rows() / Q4_0x8.ROWS : w.rows();
         try {
             if ((long) w.rows() * w.cols() * batch < INLINE_WORK || pool.threads() == 1) {
-                j.run(0, w.rows());
+                j.run(0, units);
             } else if (batch == 1 && DYNAMIC) {
-                pool.forChunks(w.rows(), matVecGrain(w.rows(), pool.threads()), j);
+                int grain = matVecGrain(w.rows(), pool.threads());
+                pool.forChunks(units, groups ? Math.max(1, grain / Q4_0x8.ROWS) : grain, j);
             } else {
-                pool.forRange(w.rows(), j);
+                pool.forRange(units, j);
             }
         } finally {
             j.w = null;
@@ -307,6 +334,8 @@ public final class MatMul {
     /** The per-call parameters, reused so that a call allocates nothing. */
     private final class Job implements Parallel.RangeTask {
         MemorySegment w;
+        /** Whether w is an interleaved Q4_0 copy; the matVec's ranges then count groups of 8 rows. */
+        boolean interleaved;
         GgmlType type;
         long rowBytes;
         int cols, rows, xOff, yOff, batch, tile;
@@ -337,8 +366,16 @@ public final class MatMul {
     /** Per-thread scratch of the byte[] row kernels: the copied row, decoded codes and metadata. */
     static final class Scratch {
         byte[] w = new byte[0];
+        /** One row put back in the file's encoding (interleaved Q4_0). */
+        byte[] row = new byte[0];
         float[] c = new float[0];
         float[] m = new float[0];
+
+        void ensureRow(int rowBytes) {
+            if (row.length < rowBytes) {
+                row = new byte[rowBytes];
+            }
+        }
 
         void ensure(int rowBytes, int codes, int meta) {
             if (w.length < rowBytes) {
@@ -361,6 +398,17 @@ public final class MatMul {
         int n = j.cols;
         int rb = (int) j.rowBytes;
         int kind = RowKernels.kind(j.type);
+        if (j.interleaved) {
+            if (j.batch == 1) {   // from, to: groups
+                sc.ensure(Q4_0x8.ROWS * rb + 64, 0, 0);
+                RowLoops.matVecQ4_0x8(j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
+            } else {
+                sc.ensure(Q4_0x8.ROWS * rb + 64, RowKernels.ROW_CHUNK * n, RowKernels.ROW_CHUNK * RowKernels.metaPerRow(kind, n));
+                sc.ensureRow(rb + 64);
+                RowLoops.matMulQ4_0x8(j.w, j.rowBytes, from, to, sc.w, sc.row, sc.c, sc.m, act, n, j.batch, j.y, j.yOff, j.rows);
+            }
+            return;
+        }
         if (j.batch == 1 && kind == RowKernels.KQ8_0) {
             // Q8_0's small kernel compiles measurably better in this loop than in its RowLoops
             // method (2.1 vs 2.6 ns per block: there the array base spilled and a range check

@@ -9,16 +9,30 @@ import jllm.formats.TensorData;
 /**
  * A 2-D weight matrix in its file encoding: {@code rows x cols}, row-major, each row
  * {@code type.rowBytes(cols)} bytes, rows back to back. The bytes are read in place (typically a
- * slice of a memory-mapped model file); nothing is copied or decoded ahead of time.
+ * slice of a memory-mapped model file); nothing is decoded ahead of time.
  *
- * @param type the element encoding; one of {@link #supports supported} types
- * @param rows number of output rows
- * @param cols number of inputs per row (a multiple of the type's block size)
- * @param data at least {@code rows * type.rowBytes(cols)} bytes
+ * <p>One exception, for speed: the first matrix-vector product with a Q4_0 matrix makes it an
+ * interleaved copy (eight rows block by block, as llama.cpp's CPU backend does at load), in
+ * native memory of the same size, and every later product reads that copy; the mapped pages of
+ * the file are then released ({@link MemorySegment#unload}), so the resident size stays that of
+ * the file. {@link #data()} always returns the file's rows.
  */
-public record Matrix(GgmlType type, int rows, int cols, MemorySegment data) {
+public final class Matrix {
+    private final GgmlType type;
+    private final int rows;
+    private final int cols;
+    private final MemorySegment data;
+    /** The interleaved Q4_0 copy: null until the first matVec, {@link #NONE} where there is none. */
+    private volatile MemorySegment interleaved;
+    private static final MemorySegment NONE = MemorySegment.NULL;
 
-    public Matrix {
+    /**
+     * @param type the element encoding; one of {@link #supports supported} types
+     * @param rows number of output rows
+     * @param cols number of inputs per row (a multiple of the type's block size)
+     * @param data at least {@code rows * type.rowBytes(cols)} bytes
+     */
+    public Matrix(GgmlType type, int rows, int cols, MemorySegment data) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(data, "data");
         if (!supports(type)) {
@@ -32,6 +46,59 @@ public record Matrix(GgmlType type, int rows, int cols, MemorySegment data) {
             throw new IllegalArgumentException(rows + " x " + cols + " " + type + " needs " + need
                     + " bytes, the data has " + data.byteSize());
         }
+        this.type = type;
+        this.rows = rows;
+        this.cols = cols;
+        this.data = data;
+    }
+
+    /** The element encoding. */
+    public GgmlType type() {
+        return type;
+    }
+
+    /** Number of output rows. */
+    public int rows() {
+        return rows;
+    }
+
+    /** Number of inputs per row. */
+    public int cols() {
+        return cols;
+    }
+
+    /** The rows in the file's encoding. */
+    public MemorySegment data() {
+        return data;
+    }
+
+    /**
+     * The Q4_0 rows interleaved for the matrix-vector kernel ({@link Q4_0x8}), made on the first
+     * call (on the pool's threads) and kept; null where the matrix has none.
+     */
+    MemorySegment interleaved(Parallel pool) {
+        MemorySegment s = interleaved;
+        if (s == null) {
+            synchronized (this) {
+                s = interleaved;
+                if (s == null) {
+                    MemorySegment p = Q4_0x8.applies(this) ? Q4_0x8.pack(this, pool) : null;
+                    s = p == null ? NONE : p;
+                    interleaved = s;
+                    if (p != null && data.isMapped()) {
+                        // Every product now reads the copy: give the mapped pages back.
+                        data.asSlice(0, rows * rowBytes()).unload();
+                    }
+                }
+            }
+        }
+        return s == NONE ? null : s;
+    }
+
+    /** The interleaved copy if a matrix-vector product has made one, else null (never makes it). */
+    MemorySegment interleavedIfMade() {
+        MemorySegment s = interleaved;
+        return s == NONE ? null : s;
     }
 
     /** Whether the kernels run with weights of this type. */

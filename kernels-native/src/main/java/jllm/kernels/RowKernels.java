@@ -167,6 +167,32 @@ final class RowKernels {
         }
     }
 
+    /**
+     * {@link #rowChunk} for Q4_0 rows interleaved by {@link Q4_0x8} (in w, groups of 8 rows): each
+     * group is copied once into wb (8 rows' bytes), each row is put back in the file's encoding in
+     * {@code row} and decoded as usual, so the results are the same as from the file's rows.
+     */
+    static void rowChunkX8(java.lang.foreign.MemorySegment w, long rowBytes, int r0, int r1, byte[] wb, byte[] row,
+                           float[] c, float[] m, Activation a, int n, int batch, float[] y, int yOff, int ys) {
+        int meta = metaPerRow(KQ4_0, n);
+        int loaded = -1;
+        for (int r = r0; r < r1; r++) {
+            int g = r / Q4_0x8.ROWS;
+            if (g != loaded) {
+                copyRows(w, rowBytes, g * Q4_0x8.ROWS, Q4_0x8.ROWS, wb);
+                loaded = g;
+            }
+            Q4_0x8.unpackRow(wb, 0, n / 32, r % Q4_0x8.ROWS, row, 0);
+            decode(KQ4_0, row, c, (r - r0) * n, m, (r - r0) * meta, n);
+        }
+        for (int b = 0; b < batch; b += 4) {
+            int cnt = Math.min(4, batch - b);
+            for (int r = r0; r < r1; r++) {
+                dot4(KQ4_0, c, (r - r0) * n, m, (r - r0) * meta, a, b, cnt, n, y, yOff + r, ys);
+            }
+        }
+    }
+
     /** Rows decoded together by the matrix-matrix path (their float codes stay in L1/L2). */
     static final int ROW_CHUNK = 16;
 
@@ -256,6 +282,66 @@ final class RowKernels {
         }
         y[yi] = ta;
         y[yi + 1] = tb;
+    }
+
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+
+    /**
+     * Eight Q4_0 rows interleaved as {@link Q4_0x8} lays them out (one group at w[0]) times the
+     * activation, into y[yi .. yi+8). In llama.cpp's float order, bit for bit as {@link #q4_0s}:
+     * each block's exact integer dot, then {@code total = fma(isum, d_w * d_x, total)} block after
+     * block, with row r's total in float lane r.
+     *
+     * <p>Per block, 8 steps of one 16-byte load: row r's two bytes sit in 16-bit lanes 2r and
+     * 2r+1, and multiply the codes of their two low-nibble and two high-nibble weights, broadcast
+     * to every row ({@code qp} holds the codes in pairs, one int each). A lane adds 16 products of
+     * at most 15 x 127, so 16 bits hold its sum exactly; the two lanes of a row then add as ints,
+     * and {@code 8 * sum(codes)} ({@code qsum8}) takes the nibbles' offset of 8 out.
+     */
+    static void q4_0x8(byte[] w, int[] qp, int[] qsum8, float[] d, int nb, float[] y, int yi) {
+        // The totals live in y, not in a vector carried around the loop: C2 types a loop-carried
+        // vector by its declared class (FloatVector) and binds calls on it by the type profile of
+        // the JDK's shared vector methods, where the other kernels' preferred-width floats
+        // dominate; for these 256-bit floats that profile misled it in 2 of 3 runs (every vector
+        // then a heap object, 600 MB per token). A vector loaded from an array has an exact type.
+        // The store and reload add a few cycles to a chain that has 30 per iteration to spare.
+        FloatVector.zero(F8).intoArray(y, yi);
+        for (int b = 0; b < nb; b++) {
+            int o = Q4_0x8.BLOCK_BYTES * b + 16, p = 16 * b;
+            ShortVector s01 = x8Step(w, o, qp, p).add(x8Step(w, o + 16, qp, p + 1));
+            ShortVector s23 = x8Step(w, o + 32, qp, p + 2).add(x8Step(w, o + 48, qp, p + 3));
+            ShortVector s45 = x8Step(w, o + 64, qp, p + 4).add(x8Step(w, o + 80, qp, p + 5));
+            ShortVector s67 = x8Step(w, o + 96, qp, p + 6).add(x8Step(w, o + 112, qp, p + 7));
+            IntVector pairs = (IntVector) s01.add(s23).add(s45.add(s67)).reinterpretShape(I8, 0);
+            IntVector isum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(pairs.lanewise(VectorOperators.ASHR, 16)).sub(qsum8[b]);
+            FloatVector scale = halves8(w, Q4_0x8.BLOCK_BYTES * b).mul(d[b]);
+            ((FloatVector) isum.convertShape(VectorOperators.I2F, F8, 0)).fma(scale, FloatVector.fromArray(F8, y, yi))
+                    .intoArray(y, yi);
+        }
+    }
+
+    /** One step of {@link #q4_0x8}: the products of 16 bytes at w[o] with code pairs p (low nibbles) and p+8 (high). */
+    private static ShortVector x8Step(byte[] w, int o, int[] qp, int p) {
+        ShortVector v = (ShortVector) ByteVector.fromArray(B16, w, o).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+        ShortVector lo = (ShortVector) IntVector.broadcast(I8, qp[p]).reinterpretShape(S16, 0);
+        ShortVector hi = (ShortVector) IntVector.broadcast(I8, qp[p + 8]).reinterpretShape(S16, 0);
+        return v.and((short) 0x0F).mul(lo).add(v.lanewise(VectorOperators.LSHR, 4).mul(hi));
+    }
+
+    /**
+     * The 8 F16 values at w[o] as floats, exactly as {@link Float#float16ToFloat} for finite
+     * values: the exponent and mantissa bits move to float's places, which reads as the value
+     * times 2^-112 (for subnormal halves too, as a subnormal float), and the product with 2^112
+     * is exact. Infinities and NaNs would come out finite; {@link Q4_0x8#pack} keeps them out.
+     */
+    static FloatVector halves8(byte[] w, int o) {
+        IntVector h = (IntVector) ByteVector.fromArray(B16, w, o).reinterpretShape(ShortVector.SPECIES_128, 0)
+                .convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0);
+        IntVector bits = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
+                .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+        return ((FloatVector) bits.reinterpretShape(F8, 0)).mul(0x1p112f);
     }
 
     /** Block b of the row at byte o: nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */

@@ -1,0 +1,164 @@
+package jllm.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import jllm.formats.GgmlType;
+
+/** The interleaved Q4_0 copy ({@link Q4_0x8}) and its 8-row matVec kernel. */
+class Q4_0x8Test {
+    static Parallel one, two;
+
+    @BeforeAll
+    static void pools() {
+        one = new Parallel(1);
+        two = new Parallel(2);
+    }
+
+    @AfterAll
+    static void close() {
+        one.close();
+        two.close();
+    }
+
+    private static byte[] bytes(Matrix m) {
+        return m.data().asSlice(0, m.rows() * m.rowBytes()).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    @Test
+    void unpackingAGroupGivesBackEveryRow() {
+        Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, 16, 256, 3);
+        byte[] rows = bytes(m);
+        int rb = (int) m.rowBytes(), nb = 256 / 32;
+        for (int g = 0; g < 2; g++) {
+            byte[] in = java.util.Arrays.copyOfRange(rows, g * 8 * rb, (g + 1) * 8 * rb);
+            byte[] packed = new byte[in.length];
+            assertThat(Q4_0x8.packGroup(in, rb, nb, packed)).isTrue();
+            assertThat(packed).isNotEqualTo(in);
+            for (int r = 0; r < 8; r++) {
+                byte[] row = new byte[rb];
+                Q4_0x8.unpackRow(packed, 0, nb, r, row, 0);
+                assertThat(row).as("group %d row %d", g, r).isEqualTo(java.util.Arrays.copyOfRange(in, r * rb, (r + 1) * rb));
+            }
+        }
+    }
+
+    @Test
+    void halvesConvertExactlyForEveryFiniteValue() {
+        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+        byte[] w = new byte[16];
+        float[] got = new float[8];
+        for (int h0 = 0; h0 < 65536; h0 += 8) {
+            for (int i = 0; i < 8; i++) {
+                int h = h0 + i;
+                w[2 * i] = (byte) h;
+                w[2 * i + 1] = (byte) (h >>> 8);
+            }
+            RowKernels.halves8(w, 0).intoArray(got, 0);
+            for (int i = 0; i < 8; i++) {
+                short h = (short) (h0 + i);
+                if ((h & 0x7C00) == 0x7C00) {
+                    continue;   // infinities and NaNs are never interleaved
+                }
+                assertThat(Float.floatToRawIntBits(got[i])).as("half 0x%04x", h & 0xFFFF)
+                        .isEqualTo(Float.floatToRawIntBits(Float.float16ToFloat(h)));
+            }
+        }
+    }
+
+    /** Every product of the matrix, row by row with the one-row kernel of the file's rows. */
+    private static float[] reference(Matrix m, float[] x) {
+        Activation a = new Activation();
+        a.prepare(Activation.kindFor(GgmlType.Q4_0), x, 0, m.cols(), 0, 1);
+        float[] y = new float[m.rows()];
+        for (int r = 0; r < m.rows(); r++) {
+            y[r] = MatMul.scalarDot(GgmlType.Q4_0, m.data(), r * m.rowBytes(), m.cols(), x, 0, a, 0);
+        }
+        return y;
+    }
+
+    @Test
+    void interleavedMatVecEqualsTheRowKernelsBitForBit() {
+        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+        int[][] shapes = {{8, 32}, {16, 64}, {40, 256}, {256, 2048}, {64, 8192}};
+        for (Parallel pool : new Parallel[] {one, two}) {
+            for (int[] s : shapes) {
+                Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, s[0], s[1], s[0] + s[1]);
+                float[] x = KernelChecks.randomActivation(s[1], 5);
+                float[] want = reference(m, x);
+                float[] y = new float[s[0]];
+                new MatMul(pool, MatMul.Backend.VECTOR).matVec(m, x, y);
+                assertThat(m.interleavedIfMade()).as("%dx%d", s[0], s[1]).isNotNull();
+                for (int r = 0; r < s[0]; r++) {
+                    assertThat(Float.floatToRawIntBits(y[r])).as("%dx%d row %d (%d threads)", s[0], s[1], r, pool.threads())
+                            .isEqualTo(Float.floatToRawIntBits(want[r]));
+                }
+            }
+        }
+    }
+
+    @Test
+    void theCopyLeavesTheFileRowsAsTheyWere() {
+        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+        Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, 32, 512, 9);
+        byte[] before = bytes(m);
+        new MatMul(one).matVec(m, KernelChecks.randomActivation(512, 1), new float[32]);
+        assertThat(bytes(m)).isEqualTo(before);
+        assertThat(m.interleavedIfMade().toArray(ValueLayout.JAVA_BYTE)).isNotEqualTo(before);
+    }
+
+    @Test
+    void matMulGivesTheSameResultsBeforeAndAfterTheCopy() {
+        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+        // Batches below and above the BLAS threshold (the dequantizing BLAS path reads the copy too).
+        for (MatMul.Backend backend : new MatMul.Backend[] {MatMul.Backend.VECTOR, MatMul.Backend.AUTO}) {
+            for (int batch : new int[] {3, 70}) {
+                Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, 48, 512, batch);
+                float[] x = new float[batch * 512];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(KernelChecks.randomActivation(512, 20 + b), 0, x, b * 512, 512);
+                }
+                MatMul mm = new MatMul(two, backend);
+                float[] rowsFirst = new float[batch * 48];
+                mm.matMul(m, x, batch, rowsFirst);
+                assertThat(m.interleavedIfMade()).isNull();
+                mm.matVec(m, x, new float[48]);
+                assertThat(m.interleavedIfMade()).isNotNull();
+                float[] fromCopy = new float[batch * 48];
+                mm.matMul(m, x, batch, fromCopy);
+                assertThat(fromCopy).as("%s batch %d", backend, batch).isEqualTo(rowsFirst);
+            }
+        }
+    }
+
+    @Test
+    void rowsThatAreNotAWholeGroupAndNonFiniteScalesKeepTheFileRows() {
+        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+        Matrix odd = KernelChecks.randomMatrix(GgmlType.Q4_0, 12, 64, 2);
+        float[] x = KernelChecks.randomActivation(64, 3);
+        float[] y = new float[12];
+        new MatMul(one).matVec(odd, x, y);
+        assertThat(odd.interleavedIfMade()).isNull();
+        assertThat(y).isEqualTo(reference(odd, x));
+
+        // An infinite scale in row 5: the interleaved kernel cannot carry it, the row kernels do.
+        Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, 8, 64, 4);
+        MemorySegment data = Arena.ofAuto().allocate(m.data().byteSize());
+        data.copyFrom(m.data());
+        data.set(KernelChecks.LE_SHORT, 5 * m.rowBytes(), (short) 0x7C00);
+        Matrix inf = new Matrix(GgmlType.Q4_0, 8, 64, data);
+        float[] yi = new float[8];
+        new MatMul(one).matVec(inf, x, yi);
+        assertThat(inf.interleavedIfMade()).isNull();
+        assertThat(yi).isEqualTo(reference(inf, x));
+        assertThat(Float.isFinite(yi[5])).isFalse();
+    }
+}
