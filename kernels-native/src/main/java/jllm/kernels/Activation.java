@@ -30,6 +30,8 @@ final class Activation {
     /** Row 0's Q8_0 codes in pairs (element 2i in the low 16 bits, 2i+1 in the high) and 8 x each block's code sum ({@link #pairCodes}). */
     int[] qp = new int[0];
     int[] qsum8 = new int[0];
+    /** Row 0's Q8_K codes in pairs for the interleaved Q4_K matVec ({@link #pairCodesQ4K}). */
+    int[] qk4 = new int[0];
     /** Row 0's Q8_K codes as shorts in the order of the 16-bit Q4_K matVec ({@link #q4kCodes}). */
     short[] qk = new short[0];
 
@@ -120,6 +122,33 @@ final class Activation {
             }
             qsum8[k] = 8 * sum;
         }
+    }
+
+    /**
+     * After {@link #prepare} of row 0 as Q8_K: its codes in pairs for the interleaved Q4_K
+     * matVec (RowKernels.q4_Kx8), one int each (low 16 bits the first): for step t (columns
+     * 4t..4t+3 of the low nibbles, 32+4t.. of the high ones) of chunk c (64 columns at e) of
+     * super-block i, at 128i + 32c + 4t: (e+4t, e+4t+2), (e+32+4t, e+32+4t+2), (e+4t+1, e+4t+3),
+     * (e+32+4t+1, e+32+4t+3).
+     */
+    void pairCodesQ4K(int cols) {
+        if (qk4.length < cols / 2) {
+            qk4 = new int[cols / 2];
+        }
+        for (int c = 0; c < cols / 64; c++) {
+            int e = 64 * c;
+            for (int t = 0; t < 8; t++) {
+                int x = 32 * c + 4 * t, a = e + 4 * t;
+                qk4[x] = pairOf(a, a + 2);
+                qk4[x + 1] = pairOf(a + 32, a + 34);
+                qk4[x + 2] = pairOf(a + 1, a + 3);
+                qk4[x + 3] = pairOf(a + 33, a + 35);
+            }
+        }
+    }
+
+    private int pairOf(int a, int b) {
+        return ((int) q[a] & 0xFFFF) | ((int) q[b] << 16);
     }
 
     /**

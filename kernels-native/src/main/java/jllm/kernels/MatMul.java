@@ -150,8 +150,8 @@ public final class MatMul {
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
         int kind = Activation.kindFor(w.type());
         act.prepare(kind, x, xOffset, w.cols(), 0, 1);
-        // Q4_0: the first product interleaves the rows (once per matrix), every product reads that.
-        MemorySegment x8 = Q4_0x8.ENABLED && w.type() == GgmlType.Q4_0 ? w.interleaved(pool) : null;
+        // Q4_0, Q4_K: the first product interleaves the rows (once per matrix), every product reads that.
+        MemorySegment x8 = w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q4_K ? w.interleaved(pool) : null;
         run(w, x8, kind, x, xOffset, y, yOffset, 1);
     }
 
@@ -247,16 +247,17 @@ public final class MatMul {
         int cols = w.cols();
         if (x8 != null) {
             Scratch sc = SCRATCH.get();
-            sc.ensure(Q4_0x8.ROWS * (int) rb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
+            long gb = Interleave.groupBytes(w.type(), cols);
+            sc.ensure((int) gb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
             sc.ensureRow((int) rb + 64);
             int loaded = -1;
             for (int r = 0; r < n; r++) {
-                int g = (r0 + r) / Q4_0x8.ROWS;
+                int g = (r0 + r) / Interleave.ROWS;
                 if (g != loaded) {
-                    RowKernels.copyRows(x8, rb, g * Q4_0x8.ROWS, Q4_0x8.ROWS, sc.w);
+                    MemorySegment.copy(x8, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, sc.w, 0, (int) gb);
                     loaded = g;
                 }
-                Q4_0x8.unpackRow(sc.w, 0, cols / 32, (r0 + r) % Q4_0x8.ROWS, sc.row, 0);
+                Interleave.unpackRow(w.type(), sc.w, cols, (r0 + r) % Interleave.ROWS, sc.row);
                 RowKernels.dequantize(w.type(), sc.row, out, r * cols, sc.m, cols);
             }
             return;
@@ -280,7 +281,9 @@ public final class MatMul {
         boolean groups = x8 != null && batch == 1;   // the interleaved matVec works in groups of 8 rows
         if (batch == 1) {   // the 16-bit matVec kernels read the codes as shorts
             int k = RowKernels.matVecKind(w.type(), w.cols());
-            if (x8 != null) {
+            if (x8 != null && w.type() == GgmlType.Q4_K) {
+                act.pairCodesQ4K(w.cols());
+            } else if (x8 != null) {
                 act.pairCodes(w.cols());
             } else if (k == RowKernels.KQ4_KS) {
                 act.q4kCodes(w.cols(), RowKernels.q4kLanes());
@@ -301,13 +304,13 @@ public final class MatMul {
         j.yOff = yOff;
         j.batch = batch;
         j.tile = Math.max(1, Math.min(batch, TILE_FLOATS / Math.max(1, w.cols())));
-        int units = groups ? w.rows() / Q4_0x8.ROWS : w.rows();
+        int units = groups ? w.rows() / Interleave.ROWS : w.rows();
         try {
             if ((long) w.rows() * w.cols() * batch < INLINE_WORK || pool.threads() == 1) {
                 j.run(0, units);
             } else if (batch == 1 && DYNAMIC) {
                 int grain = matVecGrain(w.rows(), pool.threads());
-                pool.forChunks(units, groups ? Math.max(1, grain / Q4_0x8.ROWS) : grain, j);
+                pool.forChunks(units, groups ? Math.max(1, grain / Interleave.ROWS) : grain, j);
             } else {
                 pool.forRange(units, j);
             }
@@ -366,8 +369,11 @@ public final class MatMul {
     /** Per-thread scratch of the byte[] row kernels: the copied row, decoded codes and metadata. */
     static final class Scratch {
         byte[] w = new byte[0];
-        /** One row put back in the file's encoding (interleaved Q4_0). */
+        /** One row put back in the file's encoding (interleaved rows). */
         byte[] row = new byte[0];
+        /** The interleaved kernels' totals: Q4_K's 8 integer ones, and the float ones (a vector of the preferred width). */
+        final int[] acc8 = new int[8];
+        final float[] tot = new float[Math.max(8, VecKernels.F.length())];
         float[] c = new float[0];
         float[] m = new float[0];
 
@@ -399,13 +405,18 @@ public final class MatMul {
         int rb = (int) j.rowBytes;
         int kind = RowKernels.kind(j.type);
         if (j.interleaved) {
+            long gb = Interleave.groupBytes(j.type, n);
             if (j.batch == 1) {   // from, to: groups
-                sc.ensure(Q4_0x8.ROWS * rb + 64, 0, 0);
-                RowLoops.matVecQ4_0x8(j.w, j.rowBytes, from, to, sc.w, act, n, j.y, j.yOff);
+                sc.ensure((int) gb + 64, 0, 0);
+                if (kind == RowKernels.KQ4_K) {
+                    RowLoops.matVecQ4_Kx8(j.w, gb, from, to, sc.w, sc.acc8, sc.tot, act, n, j.y, j.yOff);
+                } else {
+                    RowLoops.matVecQ4_0x8(j.w, gb, from, to, sc.w, sc.tot, act, n, j.y, j.yOff);
+                }
             } else {
-                sc.ensure(Q4_0x8.ROWS * rb + 64, RowKernels.ROW_CHUNK * n, RowKernels.ROW_CHUNK * RowKernels.metaPerRow(kind, n));
+                sc.ensure((int) gb + 64, RowKernels.ROW_CHUNK * n, RowKernels.ROW_CHUNK * RowKernels.metaPerRow(kind, n));
                 sc.ensureRow(rb + 64);
-                RowLoops.matMulQ4_0x8(j.w, j.rowBytes, from, to, sc.w, sc.row, sc.c, sc.m, act, n, j.batch, j.y, j.yOff, j.rows);
+                RowLoops.matMulX8(kind, j.w, gb, from, to, sc.w, sc.row, sc.c, sc.m, act, n, j.batch, j.y, j.yOff, j.rows);
             }
             return;
         }

@@ -11,18 +11,18 @@ import jllm.formats.TensorData;
  * {@code type.rowBytes(cols)} bytes, rows back to back. The bytes are read in place (typically a
  * slice of a memory-mapped model file); nothing is decoded ahead of time.
  *
- * <p>One exception, for speed: the first matrix-vector product with a Q4_0 matrix makes it an
- * interleaved copy (eight rows block by block, as llama.cpp's CPU backend does at load), in
- * native memory of the same size, and every later product reads that copy; the mapped pages of
- * the file are then released ({@link MemorySegment#unload}), so the resident size stays that of
- * the file. {@link #data()} always returns the file's rows.
+ * <p>One exception, for speed: the first matrix-vector product with a Q4_0 or Q4_K matrix makes
+ * it an interleaved copy (eight rows block by block, as llama.cpp's CPU backend does at load), in
+ * native memory of about the same size, and every later product reads that copy; the mapped
+ * pages of the file are then released ({@link MemorySegment#unload}), so the resident size stays
+ * about that of the file. {@link #data()} always returns the file's rows.
  */
 public final class Matrix {
     private final GgmlType type;
     private final int rows;
     private final int cols;
     private final MemorySegment data;
-    /** The interleaved Q4_0 copy: null until the first matVec, {@link #NONE} where there is none. */
+    /** The interleaved copy: null until the first matVec, {@link #NONE} where there is none. */
     private volatile MemorySegment interleaved;
     private static final MemorySegment NONE = MemorySegment.NULL;
 
@@ -73,7 +73,7 @@ public final class Matrix {
     }
 
     /**
-     * The Q4_0 rows interleaved for the matrix-vector kernel ({@link Q4_0x8}), made on the first
+     * The rows interleaved for the matrix-vector kernel ({@link Interleave}), made on the first
      * call (on the pool's threads) and kept; null where the matrix has none.
      */
     MemorySegment interleaved(Parallel pool) {
@@ -82,7 +82,7 @@ public final class Matrix {
             synchronized (this) {
                 s = interleaved;
                 if (s == null) {
-                    MemorySegment p = Q4_0x8.applies(this) ? Q4_0x8.pack(this, pool) : null;
+                    MemorySegment p = Interleave.applies(this) ? Interleave.pack(this, pool) : null;
                     s = p == null ? NONE : p;
                     interleaved = s;
                     if (p != null && data.isMapped()) {

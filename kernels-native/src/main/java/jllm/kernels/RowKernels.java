@@ -168,27 +168,29 @@ final class RowKernels {
     }
 
     /**
-     * {@link #rowChunk} for Q4_0 rows interleaved by {@link Q4_0x8} (in w, groups of 8 rows): each
-     * group is copied once into wb (8 rows' bytes), each row is put back in the file's encoding in
-     * {@code row} and decoded as usual, so the results are the same as from the file's rows.
+     * {@link #rowChunk} for rows interleaved by {@link Interleave} (kind KQ4_0 or KQ4_K; in w,
+     * groups of 8 rows of gb bytes): each group is copied once into wb, each row is put back in
+     * the file's encoding in {@code row} and decoded as usual, so the results are the same as
+     * from the file's rows.
      */
-    static void rowChunkX8(java.lang.foreign.MemorySegment w, long rowBytes, int r0, int r1, byte[] wb, byte[] row,
+    static void rowChunkX8(int kind, java.lang.foreign.MemorySegment w, long gb, int r0, int r1, byte[] wb, byte[] row,
                            float[] c, float[] m, Activation a, int n, int batch, float[] y, int yOff, int ys) {
-        int meta = metaPerRow(KQ4_0, n);
+        jllm.formats.GgmlType t = kind == KQ4_K ? jllm.formats.GgmlType.Q4_K : jllm.formats.GgmlType.Q4_0;
+        int meta = metaPerRow(kind, n);
         int loaded = -1;
         for (int r = r0; r < r1; r++) {
-            int g = r / Q4_0x8.ROWS;
+            int g = r / Interleave.ROWS;
             if (g != loaded) {
-                copyRows(w, rowBytes, g * Q4_0x8.ROWS, Q4_0x8.ROWS, wb);
+                java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, wb, 0, (int) gb);
                 loaded = g;
             }
-            Q4_0x8.unpackRow(wb, 0, n / 32, r % Q4_0x8.ROWS, row, 0);
-            decode(KQ4_0, row, c, (r - r0) * n, m, (r - r0) * meta, n);
+            Interleave.unpackRow(t, wb, n, r % Interleave.ROWS, row);
+            decode(kind, row, c, (r - r0) * n, m, (r - r0) * meta, n);
         }
         for (int b = 0; b < batch; b += 4) {
             int cnt = Math.min(4, batch - b);
             for (int r = r0; r < r1; r++) {
-                dot4(KQ4_0, c, (r - r0) * n, m, (r - r0) * meta, a, b, cnt, n, y, yOff + r, ys);
+                dot4(kind, c, (r - r0) * n, m, (r - r0) * meta, a, b, cnt, n, y, yOff + r, ys);
             }
         }
     }
@@ -285,7 +287,6 @@ final class RowKernels {
     }
 
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
 
     /**
      * Eight Q4_0 rows interleaved as {@link Q4_0x8} lays them out (one group at w[0]) times the
@@ -299,14 +300,15 @@ final class RowKernels {
      * at most 15 x 127, so 16 bits hold its sum exactly; the two lanes of a row then add as ints,
      * and {@code 8 * sum(codes)} ({@code qsum8}) takes the nibbles' offset of 8 out.
      */
-    static void q4_0x8(byte[] w, int[] qp, int[] qsum8, float[] d, int nb, float[] y, int yi) {
-        // The totals live in y, not in a vector carried around the loop: C2 types a loop-carried
-        // vector by its declared class (FloatVector) and binds calls on it by the type profile of
-        // the JDK's shared vector methods, where the other kernels' preferred-width floats
-        // dominate; for these 256-bit floats that profile misled it in 2 of 3 runs (every vector
-        // then a heap object, 600 MB per token). A vector loaded from an array has an exact type.
-        // The store and reload add a few cycles to a chain that has 30 per iteration to spare.
-        FloatVector.zero(F8).intoArray(y, yi);
+    static void q4_0x8(byte[] w, int[] qp, int[] qsum8, float[] d, int nb, float[] y, int yi, float[] tot) {
+        // The totals live in tot, not in a vector carried around the loop: C2 types a
+        // loop-carried vector by its declared class (FloatVector) and binds calls on it by the
+        // type profile of the JDK's shared vector methods; that misled it in 2 of 3 runs (every
+        // vector then a heap object, 600 MB per token). A vector loaded from an array has an
+        // exact type; the store and reload add a few cycles to a chain with 30 to spare. The
+        // floats are of the preferred width (F: lanes 8.. unused on AVX-512), as in every other
+        // kernel, so that these kernels add no vector class to those shared profiles.
+        FloatVector.zero(F).intoArray(tot, 0);
         for (int b = 0; b < nb; b++) {
             int o = Q4_0x8.BLOCK_BYTES * b + 16, p = 16 * b;
             ShortVector s01 = x8Step(w, o, qp, p).add(x8Step(w, o + 16, qp, p + 1));
@@ -317,9 +319,10 @@ final class RowKernels {
             IntVector isum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.ASHR, 16)).sub(qsum8[b]);
             FloatVector scale = halves8(w, Q4_0x8.BLOCK_BYTES * b).mul(d[b]);
-            ((FloatVector) isum.convertShape(VectorOperators.I2F, F8, 0)).fma(scale, FloatVector.fromArray(F8, y, yi))
-                    .intoArray(y, yi);
+            ((FloatVector) isum.convertShape(VectorOperators.I2F, F, 0)).fma(scale, FloatVector.fromArray(F, tot, 0))
+                    .intoArray(tot, 0);
         }
+        System.arraycopy(tot, 0, y, yi, 8);
     }
 
     /** One step of {@link #q4_0x8}: the products of 16 bytes at w[o] with code pairs p (low nibbles) and p+8 (high). */
@@ -331,7 +334,7 @@ final class RowKernels {
     }
 
     /**
-     * The 8 F16 values at w[o] as floats, exactly as {@link Float#float16ToFloat} for finite
+     * The 8 F16 values at w[o] as floats (lanes 0-7 of the preferred width), exactly as {@link Float#float16ToFloat} for finite
      * values: the exponent and mantissa bits move to float's places, which reads as the value
      * times 2^-112 (for subnormal halves too, as a subnormal float), and the product with 2^112
      * is exact. Infinities and NaNs would come out finite; {@link Q4_0x8#pack} keeps them out.
@@ -341,7 +344,85 @@ final class RowKernels {
                 .convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0);
         IntVector bits = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
                 .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
-        return ((FloatVector) bits.reinterpretShape(F8, 0)).mul(0x1p112f);
+        return ((FloatVector) bits.reinterpretShape(F, 0)).mul(0x1p112f);
+    }
+
+    /**
+     * Eight Q4_K rows interleaved as {@link Q4_Kx8} lays them out (one group at w[0]) times the
+     * Q8_K activation (codes in pairs by {@link Activation#pairCodesQ4K}, qk; 32-sums, bsum), into
+     * y[yi .. yi+8), bit for bit as {@link #q4_Ks}: per super-block the exact integer sums (code
+     * x sub-block scale x activation code; min x activation 32-sum), then
+     * {@code total += (d_w d_x) isum - (dmin_w d_x) summs}, row r in float lane r.
+     *
+     * <p>One 32-byte step holds 4 bytes of each row, in 16-bit lanes 2r and 2r+1; the four
+     * nibbles of a lane multiply four broadcast code pairs. Low and high nibbles (two sub-blocks)
+     * go to two accumulators of 8 products a lane per half chunk (exact in 16 bits). The half
+     * chunks are a loop, not straight-line code: unrolled, the kernel passed C2's inlining budget
+     * (DesiredMethodLimit) and its vectors went to the heap. acc: 8 ints of scratch (no vector is
+     * carried around a loop, see {@link #q4_0x8}); tot: the float totals' scratch, as there.
+     */
+    static void q4_Kx8(byte[] w, int[] qk, int[] bsum, float[] d, int nsb, float[] y, int yi, int[] acc, float[] tot) {
+        FloatVector.zero(F).intoArray(tot, 0);
+        for (int i = 0; i < nsb; i++) {
+            int o = Q4_Kx8.SB_BYTES * i;
+            IntVector.zero(I8).intoArray(acc, 0);
+            for (int h = 0; h < 8; h++) {   // half chunk h: chunk h/2 (sub-blocks h/2*2, +1), steps 4(h%2)..+4
+                int q = o + 160 + 128 * h, x = 128 * i + 16 * h, sc = o + 32 + 16 * (h >> 1);
+                ShortVector v0 = steps(w, q), v1 = steps(w, q + 32), v2 = steps(w, q + 64), v3 = steps(w, q + 96);
+                ShortVector lo = kLo(v0, qk, x).add(kLo(v1, qk, x + 4)).add(kLo(v2, qk, x + 8).add(kLo(v3, qk, x + 12)));
+                ShortVector hi = kHi(v0, qk, x).add(kHi(v1, qk, x + 4)).add(kHi(v2, qk, x + 8).add(kHi(v3, qk, x + 12)));
+                rowSums(lo).mul(bytes8(w, sc)).add(rowSums(hi).mul(bytes8(w, sc + 8)))
+                        .add(IntVector.fromArray(I8, acc, 0)).intoArray(acc, 0);
+            }
+            int b = 8 * i;
+            IntVector summs = bytes8(w, o + 96).mul(bsum[b]).add(bytes8(w, o + 104).mul(bsum[b + 1]))
+                    .add(bytes8(w, o + 112).mul(bsum[b + 2]).add(bytes8(w, o + 120).mul(bsum[b + 3])))
+                    .add(bytes8(w, o + 128).mul(bsum[b + 4]).add(bytes8(w, o + 136).mul(bsum[b + 5]))
+                            .add(bytes8(w, o + 144).mul(bsum[b + 6]).add(bytes8(w, o + 152).mul(bsum[b + 7]))));
+            FloatVector isum = (FloatVector) IntVector.fromArray(I8, acc, 0).convertShape(VectorOperators.I2F, F, 0);
+            FloatVector mins = (FloatVector) summs.convertShape(VectorOperators.I2F, F, 0);
+            FloatVector plus = halves8(w, o).mul(d[i]).mul(isum), minus = halves8(w, o + 16).mul(d[i]).mul(mins);
+            FloatVector.fromArray(F, tot, 0).add(plus.sub(minus)).intoArray(tot, 0);
+        }
+        System.arraycopy(tot, 0, y, yi, 8);
+    }
+
+    private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
+
+    /** One step at w[q] in 16-bit lanes: row r's 4 bytes in lanes 2r and 2r+1. */
+    private static ShortVector steps(byte[] w, int q) {
+        return (ShortVector) ByteVector.fromArray(B32, w, q).reinterpretShape(S16, 0);
+    }
+
+    /** The code pair qk[x] in every row's two lanes. */
+    private static ShortVector pair(int[] qk, int x) {
+        return (ShortVector) IntVector.broadcast(I8, qk[x]).reinterpretShape(S16, 0);
+    }
+
+    /** Low-nibble products of a step: bits 0-3 x code pair qk[x], bits 8-11 x pair qk[x+2]. */
+    private static ShortVector kLo(ShortVector v, int[] qk, int x) {
+        return v.lanewise(VectorOperators.AND, (short) 0x0F).mul(pair(qk, x))
+                .add(v.lanewise(VectorOperators.LSHR, 8).lanewise(VectorOperators.AND, (short) 0x0F).mul(pair(qk, x + 2)));
+    }
+
+    /** High-nibble products of a step: bits 4-7 x code pair qk[x+1], bits 12-15 x pair qk[x+3]. */
+    private static ShortVector kHi(ShortVector v, int[] qk, int x) {
+        return v.lanewise(VectorOperators.LSHR, 4).lanewise(VectorOperators.AND, (short) 0x0F).mul(pair(qk, x + 1))
+                .add(v.lanewise(VectorOperators.LSHR, 12).mul(pair(qk, x + 3)));
+    }
+
+    /** Int lane r: the sum of 16-bit lanes 2r and 2r+1 (each exact), sign-extended. */
+    private static IntVector rowSums(ShortVector x) {
+        IntVector v = (IntVector) x.reinterpretShape(I8, 0);
+        return v.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(v.lanewise(VectorOperators.ASHR, 16));
+    }
+
+    /**
+     * The 8 bytes at w[o] (values below 128) as ints. Sign extension (B2I): with ZERO_EXTEND_B2I
+     * from 64 bits, C2 left the conversion to its Java fallback (a heap vector per call).
+     */
+    private static IntVector bytes8(byte[] w, int o) {
+        return (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, w, o).convertShape(VectorOperators.B2I, I8, 0);
     }
 
     /** Block b of the row at byte o: nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */

@@ -49,23 +49,32 @@ final class RowLoops {
     }
 
     /**
-     * Groups [g0, g1) of a Q4_0 matrix interleaved by {@link Q4_0x8} times activation row 0: one
-     * copy of each group's bytes (8 rows) into wb, then the 8-row kernel, a compile unit of its own.
+     * Groups [g0, g1) of a Q4_0 matrix interleaved by {@link Q4_0x8} (gb bytes a group) times
+     * activation row 0: one copy of each group's bytes into wb, then the 8-row kernel, a compile
+     * unit of its own.
      */
-    static void matVecQ4_0x8(MemorySegment w, long rb, int g0, int g1, byte[] wb, Activation a, int n,
+    static void matVecQ4_0x8(MemorySegment w, long gb, int g0, int g1, byte[] wb, float[] tot, Activation a, int n,
                              float[] y, int yOff) {
-        long groupBytes = Q4_0x8.ROWS * rb;
         for (int g = g0; g < g1; g++) {
-            MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * groupBytes, wb, 0, (int) groupBytes);
-            dotQ4_0x8(wb, a, n, y, yOff + Q4_0x8.ROWS * g);
+            MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, wb, 0, (int) gb);
+            dotQ4_0x8(wb, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
-    /** {@link #matMul} for Q4_0 rows interleaved by {@link Q4_0x8}. */
-    static void matMulQ4_0x8(MemorySegment w, long rb, int from, int to, byte[] wb, byte[] row, float[] c, float[] m,
-                             Activation a, int n, int batch, float[] y, int yOff, int ys) {
+    /** {@link #matVecQ4_0x8} for Q4_K ({@link Q4_Kx8}); acc, tot: this thread's scratch. */
+    static void matVecQ4_Kx8(MemorySegment w, long gb, int g0, int g1, byte[] wb, int[] acc, float[] tot, Activation a, int n,
+                             float[] y, int yOff) {
+        for (int g = g0; g < g1; g++) {
+            MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, wb, 0, (int) gb);
+            dotQ4_Kx8(wb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
+        }
+    }
+
+    /** {@link #matMul} for rows interleaved by {@link Interleave} (kind KQ4_0 or KQ4_K, gb bytes a group). */
+    static void matMulX8(int kind, MemorySegment w, long gb, int from, int to, byte[] wb, byte[] row, float[] c, float[] m,
+                         Activation a, int n, int batch, float[] y, int yOff, int ys) {
         for (int r0 = from; r0 < to; r0 += RowKernels.ROW_CHUNK) {
-            RowKernels.rowChunkX8(w, rb, r0, Math.min(to, r0 + RowKernels.ROW_CHUNK), wb, row, c, m, a, n, batch, y, yOff, ys);
+            RowKernels.rowChunkX8(kind, w, gb, r0, Math.min(to, r0 + RowKernels.ROW_CHUNK), wb, row, c, m, a, n, batch, y, yOff, ys);
         }
     }
 
@@ -136,8 +145,12 @@ final class RowLoops {
         RowKernels.q4_0s2(wb, rb, a.qs, a.qsum32, a.d, n, y, yi);
     }
 
-    private static void dotQ4_0x8(byte[] wb, Activation a, int n, float[] y, int yi) {
-        RowKernels.q4_0x8(wb, a.qp, a.qsum8, a.d, n / 32, y, yi);
+    private static void dotQ4_0x8(byte[] wb, float[] tot, Activation a, int n, float[] y, int yi) {
+        RowKernels.q4_0x8(wb, a.qp, a.qsum8, a.d, n / 32, y, yi, tot);
+    }
+
+    private static void dotQ4_Kx8(byte[] wb, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
+        RowKernels.q4_Kx8(wb, a.qk4, a.bsum32, a.d, n / 256, y, yi, acc, tot);
     }
 
     static final boolean TWO_ROWS = !"false".equals(System.getProperty("jllm.q4.rows2"));

@@ -17,7 +17,7 @@ import jllm.kernels.Parallel;
  * compiled them, Vector API kernels run interpreted or in C1, where every vector is a heap object,
  * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
  *
- * <p>One background daemon thread multiplies two rows (Q4_0: eight) of one of the model's own matrices per
+ * <p>One background daemon thread multiplies two rows (Q4_0, Q4_K: eight) of one of the model's own matrices per
  * weight type and width, matrix-vector and matrix-matrix (batches of 5, 6 and 7 rows, so that
  * every tail of the 4-row matrix-matrix kernel runs before C2 compiles it: a branch never taken
  * would be compiled as a trap, and a short prompt would pay for the recompilation), with a private single-thread
@@ -67,8 +67,8 @@ final class KernelWarmup {
             if (m.type() == GgmlType.F32 || m.rows() == 0) {
                 continue; // plain float products compile in a moment
             }
-            // Q4_0: a whole group of 8 rows, so that its interleaved matVec kernel warms up too.
-            int rows = Math.min(m.type() == GgmlType.Q4_0 ? 8 : ROWS, m.rows());
+            // Q4_0, Q4_K: a whole group of 8 rows, so that their interleaved matVec kernels warm up too.
+            int rows = Math.min(m.type() == GgmlType.Q4_0 || m.type() == GgmlType.Q4_K ? 8 : ROWS, m.rows());
             byKind.putIfAbsent(m.type() + "/" + m.cols(),
                     new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())));
         }

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 
 import jllm.formats.GgmlType;
 
-/** The interleaved Q4_0 copy ({@link Q4_0x8}) and its 8-row matVec kernel. */
-class Q4_0x8Test {
+/** The interleaved copies ({@link Q4_0x8}, {@link Q4_Kx8}) and their 8-row matVec kernels. */
+class InterleaveTest {
     static Parallel one, two;
 
     @BeforeAll
@@ -55,7 +55,7 @@ class Q4_0x8Test {
     void halvesConvertExactlyForEveryFiniteValue() {
         assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
         byte[] w = new byte[16];
-        float[] got = new float[8];
+        float[] got = new float[VecKernels.F.length()];
         for (int h0 = 0; h0 < 65536; h0 += 8) {
             for (int i = 0; i < 8; i++) {
                 int h = h0 + i;
@@ -160,5 +160,79 @@ class Q4_0x8Test {
         assertThat(inf.interleavedIfMade()).isNull();
         assertThat(yi).isEqualTo(reference(inf, x));
         assertThat(Float.isFinite(yi[5])).isFalse();
+    }
+
+    @Test
+    void q4KUnpackingAGroupGivesBackEveryRowForAnyScaleBytes() {
+        // Random bytes everywhere (all 8 bits of the 12 packed scale bytes in use), finite d/dmin.
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+        int cols = 512, rb = (int) GgmlType.Q4_K.rowBytes(cols), nsb = cols / 256;
+        byte[] in = new byte[8 * rb];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = (byte) rnd.nextInt(256);
+        }
+        for (int r = 0; r < 8; r++) {
+            for (int i = 0; i < nsb; i++) {
+                in[r * rb + 144 * i + 1] = 0x20;   // d, dmin: exponent below all ones
+                in[r * rb + 144 * i + 3] = 0x18;
+            }
+        }
+        byte[] packed = new byte[(int) Q4_Kx8.groupBytes(cols)];
+        assertThat(Q4_Kx8.packGroup(in, rb, nsb, packed)).isTrue();
+        for (int r = 0; r < 8; r++) {
+            byte[] row = new byte[rb];
+            Q4_Kx8.unpackRow(packed, 0, nsb, r, row, 0);
+            assertThat(row).as("row %d", r).isEqualTo(java.util.Arrays.copyOfRange(in, r * rb, (r + 1) * rb));
+        }
+        in[3 * rb + 144 + 3] = 0x7C;   // an infinite dmin
+        assertThat(Q4_Kx8.packGroup(in, rb, nsb, packed)).isFalse();
+    }
+
+    @Test
+    void interleavedQ4KMatVecEqualsTheRowKernelsBitForBit() {
+        assumeTrue(Q4_Kx8.ENABLED, "needs 256-bit vectors");
+        int[][] shapes = {{8, 256}, {24, 512}, {64, 2048}, {16, 8192}};
+        for (Parallel pool : new Parallel[] {one, two}) {
+            for (int[] s : shapes) {
+                Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_K, s[0], s[1], s[0] * 7 + s[1]);
+                float[] x = KernelChecks.randomActivation(s[1], 8);
+                MatMul mm = new MatMul(pool, MatMul.Backend.VECTOR);
+                float[] want = new float[s[0]];
+                mm.matMul(m, x, 1, want);   // before any matVec: the row kernels
+                assertThat(m.interleavedIfMade()).isNull();
+                float[] y = new float[s[0]];
+                mm.matVec(m, x, y);
+                assertThat(m.interleavedIfMade()).as("%dx%d", s[0], s[1]).isNotNull();
+                for (int r = 0; r < s[0]; r++) {
+                    assertThat(Float.floatToRawIntBits(y[r])).as("%dx%d row %d (%d threads)", s[0], s[1], r, pool.threads())
+                            .isEqualTo(Float.floatToRawIntBits(want[r]));
+                }
+                float[] again = new float[s[0]];
+                mm.matMul(m, x, 1, again);   // the row path now reads the copy
+                assertThat(again).isEqualTo(want);
+            }
+        }
+    }
+
+    @Test
+    void q4KMatMulGivesTheSameResultsBeforeAndAfterTheCopy() {
+        assumeTrue(Q4_Kx8.ENABLED, "needs 256-bit vectors");
+        for (MatMul.Backend backend : new MatMul.Backend[] {MatMul.Backend.VECTOR, MatMul.Backend.AUTO}) {
+            for (int batch : new int[] {5, 70}) {
+                Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_K, 40, 512, batch + 1);
+                float[] x = new float[batch * 512];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(KernelChecks.randomActivation(512, 40 + b), 0, x, b * 512, 512);
+                }
+                MatMul mm = new MatMul(two, backend);
+                float[] rowsFirst = new float[batch * 40];
+                mm.matMul(m, x, batch, rowsFirst);
+                mm.matVec(m, x, new float[40]);
+                assertThat(m.interleavedIfMade()).isNotNull();
+                float[] fromCopy = new float[batch * 40];
+                mm.matMul(m, x, batch, fromCopy);
+                assertThat(fromCopy).as("%s batch %d", backend, batch).isEqualTo(rowsFirst);
+            }
+        }
     }
 }
