@@ -109,7 +109,7 @@ final class VecKernels {
         for (; i <= n - FL; i += FL) {
             a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             sum += w.get(LE_FLOAT, off + 4L * i) * x[xi + i];
         }
@@ -139,7 +139,7 @@ final class VecKernels {
         for (; i <= n - FL; i += FL) {
             a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             sum += half(w, off + 2L * i) * x[xi + i];
         }
@@ -162,7 +162,7 @@ final class VecKernels {
         for (; i <= n - FL; i += FL) {
             a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
         }
-        float sum = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float sum = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             sum += Float.intBitsToFloat((w.get(ScalarKernels.LE_SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xi + i];
         }
@@ -180,7 +180,7 @@ final class VecKernels {
             }
             total = scaleAdd(acc, half(w, off) * d[di + b], total);
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(total);
     }
 
     static float q4_0(MemorySegment w, long off, float[] q, int qi, float[] d, int di, int n) {
@@ -193,7 +193,7 @@ final class VecKernels {
                 acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
             }
             // The block's exact integer dot, then one FMA per block: llama.cpp's order (RowKernels.q4_0).
-            total = Math.fma(acc.reduceLanes(VectorOperators.ADD), half(w, off) * d[di + b], total);
+            total = Math.fma(FixedMath.sum(acc), half(w, off) * d[di + b], total);
         }
         return total;
     }
@@ -211,7 +211,7 @@ final class VecKernels {
             total = scaleAdd(acc, half(w, off) * d[di + b], total);
             mins += half(w, off + 2) * s[si + b];
         }
-        return total.reduceLanes(VectorOperators.ADD) + mins;
+        return FixedMath.sum(total) + mins;
     }
 
     static float q5_0(MemorySegment w, long off, float[] q, int qi, float[] d, int di, int n) {
@@ -228,7 +228,7 @@ final class VecKernels {
             }
             total = scaleAdd(acc, half(w, off) * d[di + b], total);
         }
-        return total.reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(total);
     }
 
     static float q5_1(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
@@ -247,7 +247,7 @@ final class VecKernels {
             total = scaleAdd(acc, half(w, off) * d[di + b], total);
             mins += half(w, off + 2) * s[si + b];
         }
-        return total.reduceLanes(VectorOperators.ADD) + mins;
+        return FixedMath.sum(total) + mins;
     }
 
     // ---- 256-element super-blocks (activation Q8_K) ----
@@ -280,7 +280,7 @@ final class VecKernels {
                 }
             }
         }
-        return sb.reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(sb);
     }
 
     static float q3_K(MemorySegment w, long off, float[] q, int qi, float[] d, int di, int n) {
@@ -312,7 +312,7 @@ final class VecKernels {
                 }
             }
         }
-        return sb.reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(sb);
     }
 
     static float q4_K(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
@@ -344,7 +344,7 @@ final class VecKernels {
             sb = scaleAdd(a1, byteOf(word, (2 * j) & 3), sb);
             sb = scaleAdd(a2, byteOf(word, (2 * j + 1) & 3), sb);
         }
-        return sb.reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(sb);
     }
 
     static float q5_K(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
@@ -379,7 +379,7 @@ final class VecKernels {
             a1 = fmaB(v.and((byte) 0x0F).add(bit4(h, m1)), q, qi + 64 * j + l, a1);
             a2 = fmaB(shr(v, 4).and((byte) 0x0F).add(bit4(h, m2)), q, qi + 64 * j + 32 + l, a2);
         }
-        return scaleAdd(a2, byteOf(word, (2 * j + 1) & 3), a1.mul(byteOf(word, (2 * j) & 3))).reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(scaleAdd(a2, byteOf(word, (2 * j + 1) & 3), a1.mul(byteOf(word, (2 * j) & 3))));
     }
 
     /** 16 where (h & m) != 0, else 0 (m a single bit). */
@@ -414,8 +414,7 @@ final class VecKernels {
             a1 = fmaB(load(w, ql + l).and((byte) 0x0F).add(shl(hh, 4).and((byte) 0x30)).sub((byte) 32), q, e + l, a1);
             a2 = fmaB(load(w, ql + l + 32).and((byte) 0x0F).add(shl(hh, 2).and((byte) 0x30)).sub((byte) 32), q, e + l + 32, a2);
         }
-        return scaleAdd(a2, w.get(ValueLayout.JAVA_BYTE, sc + g + 2), a1.mul(w.get(ValueLayout.JAVA_BYTE, sc + g)))
-                .reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(scaleAdd(a2, w.get(ValueLayout.JAVA_BYTE, sc + g + 2), a1.mul(w.get(ValueLayout.JAVA_BYTE, sc + g))));
     }
 
     /** Elements l+64 and l+96 (high nibbles) of 16-element group g. */
@@ -426,7 +425,6 @@ final class VecKernels {
             a3 = fmaB(shr(load(w, ql + l), 4).and((byte) 0x0F).add(hh.and((byte) 0x30)).sub((byte) 32), q, e + l + 64, a3);
             a4 = fmaB(shr(load(w, ql + l + 32), 4).and((byte) 0x0F).add(shr(hh, 2).and((byte) 0x30)).sub((byte) 32), q, e + l + 96, a4);
         }
-        return scaleAdd(a4, w.get(ValueLayout.JAVA_BYTE, sc + g + 6), a3.mul(w.get(ValueLayout.JAVA_BYTE, sc + g + 4)))
-                .reduceLanes(VectorOperators.ADD);
+        return FixedMath.sum(scaleAdd(a4, w.get(ValueLayout.JAVA_BYTE, sc + g + 6), a3.mul(w.get(ValueLayout.JAVA_BYTE, sc + g + 4))));
     }
 }

@@ -21,7 +21,7 @@ final class VecOps {
         for (; i <= n - FL; i += FL) {
             a0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), a0);
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }
@@ -65,7 +65,7 @@ final class VecOps {
         int i = 0;
         for (; i <= n - FL; i += FL) {
             FloatVector v = FloatVector.fromArray(F, x, off + i);
-            sum += v.mul(v).reduceLanes(VectorOperators.ADD);
+            sum += FixedMath.sum(v.mul(v));
         }
         for (; i < n; i++) {
             float v = x[off + i];
@@ -111,9 +111,9 @@ final class VecOps {
         double sum = 0;
         i = 0;
         for (; i <= n - FL; i += FL) {
-            FloatVector e = FloatVector.fromArray(F, x, off + i).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = FixedMath.exp(FloatVector.fromArray(F, x, off + i).sub(max));
             e.intoArray(x, off + i);
-            sum += e.reduceLanes(VectorOperators.ADD);
+            sum += FixedMath.sum(e);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - max);
@@ -127,7 +127,7 @@ final class VecOps {
         int i = 0;
         for (; i <= n - FL; i += FL) {
             FloatVector g = FloatVector.fromArray(F, gate, i);
-            FloatVector s = g.div(g.neg().lanewise(VectorOperators.EXP).add(1.0f));
+            FloatVector s = g.div(FixedMath.exp(g.neg()).add(1.0f));
             s.mul(FloatVector.fromArray(F, up, i)).intoArray(gate, i);
         }
         for (; i < n; i++) {
@@ -141,7 +141,7 @@ final class VecOps {
         for (; i <= n - FL; i += FL) {
             FloatVector v = FloatVector.fromArray(F, x, off + i);
             FloatVector inner = v.mul(Ops.SQRT_2_OVER_PI).mul(v.mul(Ops.GELU_COEF_A).mul(v).add(1.0f));
-            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1.0f)).intoArray(x, off + i);
+            v.mul(0.5f).mul(FixedMath.tanh(inner).add(1.0f)).intoArray(x, off + i);
         }
         for (; i < n; i++) {
             x[off + i] = Ops.geluScalar(x[off + i]);
