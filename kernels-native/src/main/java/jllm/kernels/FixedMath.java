@@ -16,6 +16,10 @@ import jdk.incubator.vector.VectorShuffle;
  * a method: the same greedy generation gave three different texts in three runs (1B Q4_K_M, one
  * thread, after the first tokens). These are built from lane-wise adds, multiplies and FMAs
  * (IEEE-exact in every mode), in a fixed order.
+ *
+ * <p>Sums of exact integers in float lanes (the quantized kernels' block sums) keep
+ * {@code reduceLanes}: any order gives the same value, and outside C2 it is one operation
+ * where {@link #sum} is eight.
  */
 final class FixedMath {
     private FixedMath() {}

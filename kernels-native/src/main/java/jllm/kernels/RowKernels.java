@@ -473,7 +473,7 @@ final class RowKernels {
             acc = fmaB(v.and((byte) 0x0F).sub((byte) 8), q, qi + j, acc);
             acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
         }
-        return FixedMath.sum(acc);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     private static int kScales(int u0, int u2) {
@@ -518,7 +518,7 @@ final class RowKernels {
                 acc4 = fmaS(shr(u, 4).and((byte) 0x0F), s2, q, e + 64 * j + 32 + l + E, acc4);
             }
         }
-        return FixedMath.sum(acc.add(acc2).add(acc3.add(acc4)));
+        return acc.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
     }
 
     static float q5_K(byte[] w, float[] q, int qi, float[] d, int di, int[] p, int pi, int n) {
@@ -546,7 +546,7 @@ final class RowKernels {
                 acc2 = fmaS(shr(v, 4).and((byte) 0x0F).or(shlIn(h.and((byte) 0x02), 3)), s2, q, e + 64 * j + 32 + l, acc2);
             }
         }
-        return FixedMath.sum(acc.add(acc2));
+        return acc.add(acc2).reduceLanes(VectorOperators.ADD);
     }
 
     static float q6_K(byte[] w, float[] q, int qi, float[] d, int di, int n) {
@@ -579,7 +579,7 @@ final class RowKernels {
             a2 = fmaS(shr(load(w, ql + l + 32), ns).and((byte) 0x0F).or(shlIn(shr(hh, 2 * k1 + 2).and((byte) 0x03), 4)).sub((byte) 32),
                     w[g + 2], q, e + 32 * k1 + 32 + l, a2);
         }
-        return FixedMath.sum(a1.add(a2));
+        return a1.add(a2).reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -986,10 +986,10 @@ final class RowKernels {
             }
             float s = m[mo + b];
             if (exact) {
-                f0 = Math.fma(FixedMath.sum(a0), s * d[d0 + b], f0);
-                f1 = Math.fma(FixedMath.sum(a1), s * d[d1 + b], f1);
-                f2 = Math.fma(FixedMath.sum(a2), s * d[d2 + b], f2);
-                f3 = Math.fma(FixedMath.sum(a3), s * d[d3 + b], f3);
+                f0 = Math.fma(a0.reduceLanes(VectorOperators.ADD), s * d[d0 + b], f0);
+                f1 = Math.fma(a1.reduceLanes(VectorOperators.ADD), s * d[d1 + b], f1);
+                f2 = Math.fma(a2.reduceLanes(VectorOperators.ADD), s * d[d2 + b], f2);
+                f3 = Math.fma(a3.reduceLanes(VectorOperators.ADD), s * d[d3 + b], f3);
             } else {
                 e0 = a0.fma(FloatVector.broadcast(F, s * d[d0 + b]), e0);
                 e1 = a1.fma(FloatVector.broadcast(F, s * d[d1 + b]), e1);
@@ -1019,10 +1019,10 @@ final class RowKernels {
                 a3 = cv.fma(FloatVector.fromArray(F, q, q3 + j), a3);
             }
             int mo = mo0 + KMETA * i;
-            f0 += kTerm(FixedMath.sum(a0), m, mo, d[b0 * nb + i], s, (b0 * n) / 16 + 16 * i);
-            f1 += kTerm(FixedMath.sum(a1), m, mo, d[b1 * nb + i], s, (b1 * n) / 16 + 16 * i);
-            f2 += kTerm(FixedMath.sum(a2), m, mo, d[b2 * nb + i], s, (b2 * n) / 16 + 16 * i);
-            f3 += kTerm(FixedMath.sum(a3), m, mo, d[b3 * nb + i], s, (b3 * n) / 16 + 16 * i);
+            f0 += kTerm(a0.reduceLanes(VectorOperators.ADD), m, mo, d[b0 * nb + i], s, (b0 * n) / 16 + 16 * i);
+            f1 += kTerm(a1.reduceLanes(VectorOperators.ADD), m, mo, d[b1 * nb + i], s, (b1 * n) / 16 + 16 * i);
+            f2 += kTerm(a2.reduceLanes(VectorOperators.ADD), m, mo, d[b2 * nb + i], s, (b2 * n) / 16 + 16 * i);
+            f3 += kTerm(a3.reduceLanes(VectorOperators.ADD), m, mo, d[b3 * nb + i], s, (b3 * n) / 16 + 16 * i);
         }
         y[yo + b0 * ys] = f0;
         if (cnt > 1) y[yo + b1 * ys] = f1;

@@ -193,7 +193,7 @@ final class VecKernels {
                 acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
             }
             // The block's exact integer dot, then one FMA per block: llama.cpp's order (RowKernels.q4_0).
-            total = Math.fma(FixedMath.sum(acc), half(w, off) * d[di + b], total);
+            total = Math.fma(acc.reduceLanes(VectorOperators.ADD), half(w, off) * d[di + b], total);
         }
         return total;
     }
@@ -280,7 +280,7 @@ final class VecKernels {
                 }
             }
         }
-        return FixedMath.sum(sb);
+        return sb.reduceLanes(VectorOperators.ADD);
     }
 
     static float q3_K(MemorySegment w, long off, float[] q, int qi, float[] d, int di, int n) {
@@ -312,7 +312,7 @@ final class VecKernels {
                 }
             }
         }
-        return FixedMath.sum(sb);
+        return sb.reduceLanes(VectorOperators.ADD);
     }
 
     static float q4_K(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
@@ -344,7 +344,7 @@ final class VecKernels {
             sb = scaleAdd(a1, byteOf(word, (2 * j) & 3), sb);
             sb = scaleAdd(a2, byteOf(word, (2 * j + 1) & 3), sb);
         }
-        return FixedMath.sum(sb);
+        return sb.reduceLanes(VectorOperators.ADD);
     }
 
     static float q5_K(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
@@ -379,7 +379,7 @@ final class VecKernels {
             a1 = fmaB(v.and((byte) 0x0F).add(bit4(h, m1)), q, qi + 64 * j + l, a1);
             a2 = fmaB(shr(v, 4).and((byte) 0x0F).add(bit4(h, m2)), q, qi + 64 * j + 32 + l, a2);
         }
-        return FixedMath.sum(scaleAdd(a2, byteOf(word, (2 * j + 1) & 3), a1.mul(byteOf(word, (2 * j) & 3))));
+        return scaleAdd(a2, byteOf(word, (2 * j + 1) & 3), a1.mul(byteOf(word, (2 * j) & 3))).reduceLanes(VectorOperators.ADD);
     }
 
     /** 16 where (h & m) != 0, else 0 (m a single bit). */
@@ -414,7 +414,7 @@ final class VecKernels {
             a1 = fmaB(load(w, ql + l).and((byte) 0x0F).add(shl(hh, 4).and((byte) 0x30)).sub((byte) 32), q, e + l, a1);
             a2 = fmaB(load(w, ql + l + 32).and((byte) 0x0F).add(shl(hh, 2).and((byte) 0x30)).sub((byte) 32), q, e + l + 32, a2);
         }
-        return FixedMath.sum(scaleAdd(a2, w.get(ValueLayout.JAVA_BYTE, sc + g + 2), a1.mul(w.get(ValueLayout.JAVA_BYTE, sc + g))));
+        return scaleAdd(a2, w.get(ValueLayout.JAVA_BYTE, sc + g + 2), a1.mul(w.get(ValueLayout.JAVA_BYTE, sc + g))).reduceLanes(VectorOperators.ADD);
     }
 
     /** Elements l+64 and l+96 (high nibbles) of 16-element group g. */
@@ -425,6 +425,6 @@ final class VecKernels {
             a3 = fmaB(shr(load(w, ql + l), 4).and((byte) 0x0F).add(hh.and((byte) 0x30)).sub((byte) 32), q, e + l + 64, a3);
             a4 = fmaB(shr(load(w, ql + l + 32), 4).and((byte) 0x0F).add(shr(hh, 2).and((byte) 0x30)).sub((byte) 32), q, e + l + 96, a4);
         }
-        return FixedMath.sum(scaleAdd(a4, w.get(ValueLayout.JAVA_BYTE, sc + g + 6), a3.mul(w.get(ValueLayout.JAVA_BYTE, sc + g + 4))));
+        return scaleAdd(a4, w.get(ValueLayout.JAVA_BYTE, sc + g + 6), a3.mul(w.get(ValueLayout.JAVA_BYTE, sc + g + 4))).reduceLanes(VectorOperators.ADD);
     }
 }

@@ -17,7 +17,7 @@ import jllm.kernels.Parallel;
  * compiled them, Vector API kernels run interpreted or in C1, where every vector is a heap object,
  * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
  *
- * <p>One background daemon thread multiplies two rows (Q4_0, Q4_K: eight) of one of the model's own matrices per
+ * <p>One background daemon thread multiplies the first rows of one of the model's own matrices per
  * weight type and width, matrix-vector and matrix-matrix (batches of 5, 6 and 7 rows, so that
  * every tail of the 4-row matrix-matrix kernel runs before C2 compiles it: a branch never taken
  * would be compiled as a trap, and a short prompt would pay for the recompilation), with a private single-thread
@@ -29,7 +29,7 @@ import jllm.kernels.Parallel;
  * the model closes. {@code -Djllm.warmup=false} turns it off; results do not depend on it.
  */
 final class KernelWarmup {
-    private static final int ROWS = 2;
+    private static final int ROWS = 8;
     private static final int BATCH = 4;
     static final long MAX_NANOS = 2_000_000_000L;
 
@@ -67,8 +67,7 @@ final class KernelWarmup {
             if (m.type() == GgmlType.F32 || m.rows() == 0) {
                 continue; // plain float products compile in a moment
             }
-            // Q4_0, Q4_K: a whole group of 8 rows, so that their interleaved matVec kernels warm up too.
-            int rows = Math.min(m.type() == GgmlType.Q4_0 || m.type() == GgmlType.Q4_K ? 8 : ROWS, m.rows());
+            int rows = Math.min(ROWS, m.rows());
             byKind.putIfAbsent(m.type() + "/" + m.cols(),
                     new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())));
         }
@@ -88,11 +87,15 @@ final class KernelWarmup {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) r.nextGaussian();
             }
-            float[] y = new float[(BATCH + 3) * samples.stream().mapToInt(Matrix::rows).max().orElse(0)];
+            float[] y = new float[(BATCH + 3) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
             while (!stop && System.nanoTime() - t0 < MAX_NANOS) {
                 for (Matrix m : samples) {
-                    mm.matVec(m, x, y);
+                    // One activation row through matMul: the matVec kernels of the file's rows, without
+                    // making the interleaved Q4_0/Q4_K copy (matVec would). Packing it and running its
+                    // kernel unjitted here took the warm-up's first rounds, and the first prompt was
+                    // 0.3 s slower; those kernels compile at the first generated token instead.
+                    mm.matMul(m, x, 1, y);
                     mm.matMul(m, x, BATCH + 1 + rounds % 3, y);   // 5, 6, 7 rows: every tail of the 4-row kernel
                 }
                 // The per-layer vector operations (norms, attention, SwiGLU) start cold too.

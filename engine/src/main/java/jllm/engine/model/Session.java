@@ -117,7 +117,7 @@ public final class Session {
         }
         System.arraycopy(x, (lastBatch - 1) * c.dim(), last, 0, c.dim());
         norm(last, 0, last, 0, w.outputNorm(), w.outputNormBias());
-        mm.matVec(w.output(), last, logits);
+        product(w.output(), last, 1, logits);
         return logits;
     }
 
@@ -128,9 +128,25 @@ public final class Session {
     }
 
     private final int[] single = new int[1];
+    /**
+     * Whether this step is one generated token. Only such steps use matVec: its first call with a
+     * Q4_0/Q4_K matrix makes the interleaved copy (half a second for a 1B model), which belongs
+     * to the first generated token, not to the prompt (whose last layer and output also run a
+     * single row). matMul with one row runs the same row kernels without making the copy.
+     */
+    private boolean decoding;
+
+    private void product(Matrix m, float[] in, int n, float[] out) {
+        if (n == 1 && decoding) {
+            mm.matVec(m, in, out);
+        } else {
+            mm.matMul(m, in, n, out);
+        }
+    }
     private int lastBatch;
 
     private void step(int[] tokens, int offset, int n) {
+        decoding = n == 1;
         int dim = c.dim();
         int pos0 = position;
         TensorData emb = w.tokenEmbedding();
@@ -214,11 +230,7 @@ public final class Session {
 
     /** out[t] = W in[t] (+ bias) for the n rows of the batch. */
     private void matMul(Matrix m, float[] in, int n, float[] out, float[] bias, int width) {
-        if (n == 1) {
-            mm.matVec(m, in, out);
-        } else {
-            mm.matMul(m, in, n, out);
-        }
+        product(m, in, n, out);
         if (bias != null) {
             for (int t = 0; t < n; t++) {
                 Ops.add(out, t * width, bias, 0, width);
