@@ -1,6 +1,8 @@
 package jllm.kernels;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import jllm.formats.GgmlType;
 
@@ -16,9 +18,44 @@ final class Interleave {
         return Q4_0x8.applies(m) || Q4_Kx8.applies(m);
     }
 
-    /** The interleaved copy, or null where it cannot be made. */
+    /** Interleaves one group: 8 rows of rowBytes back to back in {@code in}, into {@code out}; false when a scale is infinite or NaN. */
+    private interface GroupPacker {
+        boolean pack(byte[] in, int rowBytes, byte[] out);
+    }
+
+    /**
+     * The interleaved copy of a matrix's rows, in native memory of its own ({@link NativeMemory},
+     * released when the copy is no longer reachable), built on the pool's threads; null where it
+     * cannot be made: a scale that is not a finite number (the interleaved kernels' scale
+     * conversion covers finite values only; the row kernels keep the file's infinities and NaNs),
+     * or no memory for it.
+     */
     static MemorySegment pack(Matrix m, Parallel pool) {
-        return m.type() == GgmlType.Q4_K ? Q4_Kx8.pack(m, pool) : Q4_0x8.pack(m, pool);
+        int cols = m.cols();
+        GroupPacker packer = m.type() == GgmlType.Q4_K
+                ? (in, rb, out) -> Q4_Kx8.packGroup(in, rb, cols / 256, out)
+                : (in, rb, out) -> Q4_0x8.packGroup(in, rb, cols / 32, out);
+        long gb = groupBytes(m.type(), cols), rb = m.rowBytes();
+        MemorySegment out;
+        try {
+            out = NativeMemory.allocate(gb * (m.rows() / ROWS));
+        } catch (OutOfMemoryError e) {
+            return null;   // no memory for the copy: the row kernels still work
+        }
+        AtomicBoolean finite = new AtomicBoolean(true);
+        MemorySegment src = m.data();
+        pool.forChunks(m.rows() / ROWS, 16, (from, to) -> {
+            byte[] in = new byte[(int) (ROWS * rb)];
+            byte[] packed = new byte[(int) gb];
+            for (int g = from; g < to && finite.get(); g++) {
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * ROWS * rb, in, 0, in.length);
+                if (!packer.pack(in, (int) rb, packed)) {
+                    finite.set(false);
+                }
+                MemorySegment.copy(packed, 0, out, ValueLayout.JAVA_BYTE, g * gb, packed.length);
+            }
+        });
+        return finite.get() ? out : null;
     }
 
     /** Bytes of one group of 8 rows in the copy. */

@@ -1,11 +1,8 @@
 package jllm.kernels;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jllm.formats.GgmlType;
 
@@ -47,38 +44,6 @@ final class Q4_0x8 {
     /** Whether a matrix can be interleaved: Q4_0, a whole number of groups, and {@link #ENABLED}. */
     static boolean applies(Matrix m) {
         return ENABLED && m.type() == GgmlType.Q4_0 && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
-    }
-
-    /**
-     * The interleaved copy of a Q4_0 matrix's rows, in native memory of its own
-     * ({@link NativeMemory}, released when the copy is no longer reachable), built on the pool's
-     * threads; null where it cannot be made: a scale that is not a finite number (the
-     * interleaved kernel's scale conversion covers finite values only; the row kernels keep the
-     * file's infinities and NaNs), or no memory for it.
-     */
-    static MemorySegment pack(Matrix m, Parallel pool) {
-        int nb = m.cols() / 32;
-        long groupBytes = (long) ROWS * m.rowBytes();
-        MemorySegment out;
-        try {
-            out = NativeMemory.allocate(m.rows() * m.rowBytes());
-        } catch (OutOfMemoryError e) {
-            return null;   // no memory for the copy: the row kernels still work
-        }
-        AtomicBoolean finite = new AtomicBoolean(true);
-        MemorySegment src = m.data();
-        pool.forChunks(m.rows() / ROWS, 16, (from, to) -> {
-            byte[] in = new byte[(int) groupBytes];
-            byte[] packed = new byte[(int) groupBytes];
-            for (int g = from; g < to && finite.get(); g++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * groupBytes, in, 0, in.length);
-                if (!packGroup(in, (int) m.rowBytes(), nb, packed)) {
-                    finite.set(false);
-                }
-                MemorySegment.copy(packed, 0, out, ValueLayout.JAVA_BYTE, g * groupBytes, packed.length);
-            }
-        });
-        return finite.get() ? out : null;
     }
 
     /**

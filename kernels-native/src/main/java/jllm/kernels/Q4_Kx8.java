@@ -1,11 +1,8 @@
 package jllm.kernels;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import jllm.formats.GgmlType;
 
@@ -49,32 +46,6 @@ final class Q4_Kx8 {
     /** Bytes of one group of 8 rows of {@code cols} columns. */
     static long groupBytes(int cols) {
         return (long) SB_BYTES * (cols / 256);
-    }
-
-    /** The interleaved copy (see {@link Q4_0x8#pack}); null when a d or dmin is not finite, or there is no memory for it. */
-    static MemorySegment pack(Matrix m, Parallel pool) {
-        int nsb = m.cols() / 256;
-        long gb = groupBytes(m.cols()), rb = m.rowBytes();
-        MemorySegment out;
-        try {
-            out = NativeMemory.allocate(gb * (m.rows() / ROWS));
-        } catch (OutOfMemoryError e) {
-            return null;
-        }
-        AtomicBoolean finite = new AtomicBoolean(true);
-        MemorySegment src = m.data();
-        pool.forChunks(m.rows() / ROWS, 16, (from, to) -> {
-            byte[] in = new byte[(int) (ROWS * rb)];
-            byte[] packed = new byte[(int) gb];
-            for (int g = from; g < to && finite.get(); g++) {
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * ROWS * rb, in, 0, in.length);
-                if (!packGroup(in, (int) rb, nsb, packed)) {
-                    finite.set(false);
-                }
-                MemorySegment.copy(packed, 0, out, ValueLayout.JAVA_BYTE, g * gb, packed.length);
-            }
-        });
-        return finite.get() ? out : null;
     }
 
     /** Interleaves 8 rows of {@code rowBytes} back to back in {@code in}; false when a d or dmin is infinite or NaN. */

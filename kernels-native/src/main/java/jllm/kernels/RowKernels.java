@@ -337,7 +337,7 @@ final class RowKernels {
      * The 8 F16 values at w[o] as floats (lanes 0-7 of the preferred width), exactly as {@link Float#float16ToFloat} for finite
      * values: the exponent and mantissa bits move to float's places, which reads as the value
      * times 2^-112 (for subnormal halves too, as a subnormal float), and the product with 2^112
-     * is exact. Infinities and NaNs would come out finite; {@link Q4_0x8#pack} keeps them out.
+     * is exact. Infinities and NaNs would come out finite; {@link Interleave#pack} keeps them out.
      */
     static FloatVector halves8(byte[] w, int o) {
         IntVector h = (IntVector) ByteVector.fromArray(B16, w, o).reinterpretShape(ShortVector.SPECIES_128, 0)

@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import jllm.formats.GgmlType;
 
@@ -115,26 +117,27 @@ class InterleaveTest {
         assertThat(m.interleavedIfMade().toArray(ValueLayout.JAVA_BYTE)).isNotEqualTo(before);
     }
 
-    @Test
-    void matMulGivesTheSameResultsBeforeAndAfterTheCopy() {
-        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    void matMulGivesTheSameResultsBeforeAndAfterTheCopy(GgmlType t) {
+        assumeTrue(Q4_0x8.ENABLED && Q4_Kx8.ENABLED, "needs 256-bit vectors");
         // Batches below and above the BLAS threshold (the dequantizing BLAS path reads the copy too).
         for (MatMul.Backend backend : new MatMul.Backend[] {MatMul.Backend.VECTOR, MatMul.Backend.AUTO}) {
             for (int batch : new int[] {3, 70}) {
-                Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, 48, 512, batch);
+                Matrix m = KernelChecks.randomMatrix(t, 40, 512, batch);
                 float[] x = new float[batch * 512];
                 for (int b = 0; b < batch; b++) {
                     System.arraycopy(KernelChecks.randomActivation(512, 20 + b), 0, x, b * 512, 512);
                 }
                 MatMul mm = new MatMul(two, backend);
-                float[] rowsFirst = new float[batch * 48];
+                float[] rowsFirst = new float[batch * 40];
                 mm.matMul(m, x, batch, rowsFirst);
                 assertThat(m.interleavedIfMade()).isNull();
-                mm.matVec(m, x, new float[48]);
+                mm.matVec(m, x, new float[40]);
                 assertThat(m.interleavedIfMade()).isNotNull();
-                float[] fromCopy = new float[batch * 48];
+                float[] fromCopy = new float[batch * 40];
                 mm.matMul(m, x, batch, fromCopy);
-                assertThat(fromCopy).as("%s batch %d", backend, batch).isEqualTo(rowsFirst);
+                assertThat(fromCopy).as("%s %s batch %d", t, backend, batch).isEqualTo(rowsFirst);
             }
         }
     }
@@ -210,28 +213,6 @@ class InterleaveTest {
                 float[] again = new float[s[0]];
                 mm.matMul(m, x, 1, again);   // the row path now reads the copy
                 assertThat(again).isEqualTo(want);
-            }
-        }
-    }
-
-    @Test
-    void q4KMatMulGivesTheSameResultsBeforeAndAfterTheCopy() {
-        assumeTrue(Q4_Kx8.ENABLED, "needs 256-bit vectors");
-        for (MatMul.Backend backend : new MatMul.Backend[] {MatMul.Backend.VECTOR, MatMul.Backend.AUTO}) {
-            for (int batch : new int[] {5, 70}) {
-                Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_K, 40, 512, batch + 1);
-                float[] x = new float[batch * 512];
-                for (int b = 0; b < batch; b++) {
-                    System.arraycopy(KernelChecks.randomActivation(512, 40 + b), 0, x, b * 512, 512);
-                }
-                MatMul mm = new MatMul(two, backend);
-                float[] rowsFirst = new float[batch * 40];
-                mm.matMul(m, x, batch, rowsFirst);
-                mm.matVec(m, x, new float[40]);
-                assertThat(m.interleavedIfMade()).isNotNull();
-                float[] fromCopy = new float[batch * 40];
-                mm.matMul(m, x, batch, fromCopy);
-                assertThat(fromCopy).as("%s batch %d", backend, batch).isEqualTo(rowsFirst);
             }
         }
     }
