@@ -61,7 +61,7 @@ final class FixedMath {
     private static final float MIN_X = -87.33654f;                // ln(FLT_MIN): results below are flushed to it
 
     /**
-     * e^x lane-wise, within 2 ulp of {@link Math#exp} for x in [-87.3, 88.3]; below, the
+     * e^x lane-wise (any species), within 2 ulp of {@link Math#exp} for x in [-87.3, 88.3]; below, the
      * smallest normal float (1.2e-38, where e^x is 0 to any use here); above, e^88.38.
      * Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r
      * (truncation error below 5e-9), and n added to the exponent bits.
@@ -70,19 +70,19 @@ final class FixedMath {
         x = x.max(MIN_X).min(MAX_X);
         FloatVector n = x.mul(LOG2E).add(ROUND).sub(ROUND);
         FloatVector r = n.mul(-LN2_HI).add(x);                        // n * LN2_HI is exact
-        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
-        FloatVector p = r.fma(FloatVector.broadcast(F, 1f / 5040), FloatVector.broadcast(F, 1f / 720));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 120));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 24));
-        p = p.fma(r, FloatVector.broadcast(F, 1f / 6));
-        p = p.fma(r, FloatVector.broadcast(F, 0.5f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
-        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        r = n.fma(x.broadcast(-LN2_LO), r);
+        FloatVector p = r.fma(x.broadcast(1f / 5040), x.broadcast(1f / 720));
+        p = p.fma(r, x.broadcast(1f / 120));
+        p = p.fma(r, x.broadcast(1f / 24));
+        p = p.fma(r, x.broadcast(1f / 6));
+        p = p.fma(r, x.broadcast(0.5f));
+        p = p.fma(r, x.broadcast(1f));
+        p = p.fma(r, x.broadcast(1f));
         IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul((FloatVector) bits.reinterpretShape(F, 0));
+        return p.mul((FloatVector) bits.reinterpretShape(x.species(), 0));
     }
 
-    /** tanh lane-wise as (e^2y - 1) / (e^2y + 1), y clamped to [-9, 9] (tanh is +-1 in float beyond). */
+    /** tanh lane-wise (any species) as (e^2y - 1) / (e^2y + 1), y clamped to [-9, 9] (tanh is +-1 in float beyond). */
     static FloatVector tanh(FloatVector y) {
         FloatVector e = exp(y.max(-9f).min(9f).mul(2f));
         return e.sub(1f).div(e.add(1f));

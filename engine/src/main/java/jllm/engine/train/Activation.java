@@ -1,9 +1,9 @@
 package jllm.engine.train;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import jllm.kernels.Parallel;
+import jllm.kernels.VectorMath;
 
 /**
  * The feed-forward non-linearities, forward and backward: GELU (tanh approximation, GPT-2's
@@ -79,7 +79,7 @@ final class Activation {
         for (; i + S.length() <= hi; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector inner = v.mul(K).mul(v.mul(v).mul(A).add(1f));
-            v.mul(0.5f).mul(inner.lanewise(VectorOperators.TANH).add(1f)).intoArray(y, i);
+            v.mul(0.5f).mul(VectorMath.tanh(inner).add(1f)).intoArray(y, i);
         }
         for (; i < hi; i++) {
             float v = x[i];
@@ -92,7 +92,7 @@ final class Activation {
         for (; i + S.length() <= hi; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, i);
             FloatVector v2 = v.mul(v);
-            FloatVector th = v.mul(K).mul(v2.mul(A).add(1f)).lanewise(VectorOperators.TANH);
+            FloatVector th = VectorMath.tanh(v.mul(K).mul(v2.mul(A).add(1f)));
             FloatVector sech2 = th.mul(th).neg().add(1f);
             FloatVector grad = th.add(1f).mul(0.5f)
                     .add(v.mul(0.5f).mul(sech2).mul(v2.mul(3f * A).add(1f).mul(K)));
@@ -110,7 +110,7 @@ final class Activation {
         int i = lo;
         for (; i + S.length() <= hi; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, g, i);
-            FloatVector silu = a.div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector silu = a.div(VectorMath.exp(a.neg()).add(1f));
             silu.mul(FloatVector.fromArray(S, u, i)).intoArray(y, i);
         }
         for (; i < hi; i++) {
@@ -123,7 +123,7 @@ final class Activation {
         int i = lo;
         for (; i + S.length() <= hi; i += S.length()) {
             FloatVector a = FloatVector.fromArray(S, g, i);
-            FloatVector sig = FloatVector.broadcast(S, 1f).div(a.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sig = FloatVector.broadcast(S, 1f).div(VectorMath.exp(a.neg()).add(1f));
             FloatVector silu = a.mul(sig);
             FloatVector d = FloatVector.fromArray(S, dy, i);
             FloatVector dsilu = sig.mul(a.mul(sig.neg().add(1f)).add(1f));
