@@ -407,11 +407,10 @@ public final class MatMul {
         if (j.interleaved) {
             long gb = Interleave.groupBytes(j.type, n);
             if (j.batch == 1) {   // from, to: groups
-                sc.ensure((int) gb + 64, 0, 0);
                 if (kind == RowKernels.KQ4_K) {
-                    RowLoops.matVecQ4_Kx8(j.w, gb, from, to, sc.w, sc.acc8, sc.tot, act, n, j.y, j.yOff);
+                    RowLoops.matVecQ4_Kx8(j.w, gb, from, to, sc.acc8, sc.tot, act, n, j.y, j.yOff);
                 } else {
-                    RowLoops.matVecQ4_0x8(j.w, gb, from, to, sc.w, sc.tot, act, n, j.y, j.yOff);
+                    RowLoops.matVecQ4_0x8(j.w, gb, from, to, sc.tot, act, n, j.y, j.yOff);
                 }
             } else {
                 sc.ensure((int) gb + 64, RowKernels.ROW_CHUNK * n, RowKernels.ROW_CHUNK * RowKernels.metaPerRow(kind, n));

@@ -6,6 +6,7 @@ import static jllm.kernels.VecKernels.F;
 import static jllm.kernels.VecKernels.FL;
 import static jllm.kernels.VecKernels.PARTS;
 
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -289,8 +290,8 @@ final class RowKernels {
     private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
 
     /**
-     * Eight Q4_0 rows interleaved as {@link Q4_0x8} lays them out (one group at w[0]) times the
-     * activation, into y[yi .. yi+8). In llama.cpp's float order, bit for bit as {@link #q4_0s}:
+     * Eight Q4_0 rows interleaved as {@link Q4_0x8} lays them out (one group at byte g of the
+     * copy w, read in place) times the activation, into y[yi .. yi+8). In llama.cpp's float order, bit for bit as {@link #q4_0s}:
      * each block's exact integer dot, then {@code total = fma(isum, d_w * d_x, total)} block after
      * block, with row r's total in float lane r.
      *
@@ -299,8 +300,12 @@ final class RowKernels {
      * to every row ({@code qp} holds the codes in pairs, one int each). A lane adds 16 products of
      * at most 15 x 127, so 16 bits hold its sum exactly; the two lanes of a row then add as ints,
      * and {@code 8 * sum(codes)} ({@code qsum8}) takes the nibbles' offset of 8 out.
+     *
+     * <p>The kernel loads from the native copy itself. Copying each group to a byte[] first (as
+     * the row kernels do with the mapped file) serialized memory and compute: 2.5-2.7 against
+     * 1.3-1.4 ns per 32 weights, streaming a 1B model's Q4_0 layers at one thread.
      */
-    static void q4_0x8(byte[] w, int[] qp, int[] qsum8, float[] d, int nb, float[] y, int yi, float[] tot) {
+    static void q4_0x8(MemorySegment w, long g, int[] qp, int[] qsum8, float[] d, int nb, float[] y, int yi, float[] tot) {
         // The totals live in tot, not in a vector carried around the loop: C2 types a
         // loop-carried vector by its declared class (FloatVector) and binds calls on it by the
         // type profile of the JDK's shared vector methods; that misled it in 2 of 3 runs (every
@@ -310,7 +315,8 @@ final class RowKernels {
         // kernel, so that these kernels add no vector class to those shared profiles.
         FloatVector.zero(F).intoArray(tot, 0);
         for (int b = 0; b < nb; b++) {
-            int o = Q4_0x8.BLOCK_BYTES * b + 16, p = 16 * b;
+            long o = g + (long) Q4_0x8.BLOCK_BYTES * b + 16;
+            int p = 16 * b;
             ShortVector s01 = x8Step(w, o, qp, p).add(x8Step(w, o + 16, qp, p + 1));
             ShortVector s23 = x8Step(w, o + 32, qp, p + 2).add(x8Step(w, o + 48, qp, p + 3));
             ShortVector s45 = x8Step(w, o + 64, qp, p + 4).add(x8Step(w, o + 80, qp, p + 5));
@@ -318,7 +324,7 @@ final class RowKernels {
             IntVector pairs = (IntVector) s01.add(s23).add(s45.add(s67)).reinterpretShape(I8, 0);
             IntVector isum = pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.ASHR, 16)).sub(qsum8[b]);
-            FloatVector scale = halves8(w, Q4_0x8.BLOCK_BYTES * b).mul(d[b]);
+            FloatVector scale = halves8(w, g + (long) Q4_0x8.BLOCK_BYTES * b).mul(d[b]);
             ((FloatVector) isum.convertShape(VectorOperators.I2F, F, 0)).fma(scale, FloatVector.fromArray(F, tot, 0))
                     .intoArray(tot, 0);
         }
@@ -326,8 +332,9 @@ final class RowKernels {
     }
 
     /** One step of {@link #q4_0x8}: the products of 16 bytes at w[o] with code pairs p (low nibbles) and p+8 (high). */
-    private static ShortVector x8Step(byte[] w, int o, int[] qp, int p) {
-        ShortVector v = (ShortVector) ByteVector.fromArray(B16, w, o).convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
+    private static ShortVector x8Step(MemorySegment w, long o, int[] qp, int p) {
+        ShortVector v = (ShortVector) ByteVector.fromMemorySegment(B16, w, o, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.ZERO_EXTEND_B2S, S16, 0);
         ShortVector lo = (ShortVector) IntVector.broadcast(I8, qp[p]).reinterpretShape(S16, 0);
         ShortVector hi = (ShortVector) IntVector.broadcast(I8, qp[p + 8]).reinterpretShape(S16, 0);
         return v.and((short) 0x0F).mul(lo).add(v.lanewise(VectorOperators.LSHR, 4).mul(hi));
@@ -339,8 +346,8 @@ final class RowKernels {
      * times 2^-112 (for subnormal halves too, as a subnormal float), and the product with 2^112
      * is exact. Infinities and NaNs would come out finite; {@link Interleave#pack} keeps them out.
      */
-    static FloatVector halves8(byte[] w, int o) {
-        IntVector h = (IntVector) ByteVector.fromArray(B16, w, o).reinterpretShape(ShortVector.SPECIES_128, 0)
+    static FloatVector halves8(MemorySegment w, long o) {
+        IntVector h = (IntVector) ByteVector.fromMemorySegment(B16, w, o, ByteOrder.LITTLE_ENDIAN).reinterpretShape(ShortVector.SPECIES_128, 0)
                 .convertShape(VectorOperators.ZERO_EXTEND_S2I, I8, 0);
         IntVector bits = h.and(0x7FFF).lanewise(VectorOperators.LSHL, 13)
                 .or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16));
@@ -348,7 +355,8 @@ final class RowKernels {
     }
 
     /**
-     * Eight Q4_K rows interleaved as {@link Q4_Kx8} lays them out (one group at w[0]) times the
+     * Eight Q4_K rows interleaved as {@link Q4_Kx8} lays them out (one group at byte g of the copy
+     * w, read in place, see {@link #q4_0x8}) times the
      * Q8_K activation (codes in pairs by {@link Activation#pairCodesQ4K}, qk; 32-sums, bsum), into
      * y[yi .. yi+8), bit for bit as {@link #q4_Ks}: per super-block the exact integer sums (code
      * x sub-block scale x activation code; min x activation 32-sum), then
@@ -361,13 +369,14 @@ final class RowKernels {
      * (DesiredMethodLimit) and its vectors went to the heap. acc: 8 ints of scratch (no vector is
      * carried around a loop, see {@link #q4_0x8}); tot: the float totals' scratch, as there.
      */
-    static void q4_Kx8(byte[] w, int[] qk, int[] bsum, float[] d, int nsb, float[] y, int yi, int[] acc, float[] tot) {
+    static void q4_Kx8(MemorySegment w, long g, int[] qk, int[] bsum, float[] d, int nsb, float[] y, int yi, int[] acc, float[] tot) {
         FloatVector.zero(F).intoArray(tot, 0);
         for (int i = 0; i < nsb; i++) {
-            int o = Q4_Kx8.SB_BYTES * i;
+            long o = g + (long) Q4_Kx8.SB_BYTES * i;
             IntVector.zero(I8).intoArray(acc, 0);
             for (int h = 0; h < 8; h++) {   // half chunk h: chunk h/2 (sub-blocks h/2*2, +1), steps 4(h%2)..+4
-                int q = o + 160 + 128 * h, x = 128 * i + 16 * h, sc = o + 32 + 16 * (h >> 1);
+                long q = o + 160 + 128 * h, sc = o + 32 + 16 * (h >> 1);
+                int x = 128 * i + 16 * h;
                 ShortVector v0 = steps(w, q), v1 = steps(w, q + 32), v2 = steps(w, q + 64), v3 = steps(w, q + 96);
                 ShortVector lo = kLo(v0, qk, x).add(kLo(v1, qk, x + 4)).add(kLo(v2, qk, x + 8).add(kLo(v3, qk, x + 12)));
                 ShortVector hi = kHi(v0, qk, x).add(kHi(v1, qk, x + 4)).add(kHi(v2, qk, x + 8).add(kHi(v3, qk, x + 12)));
@@ -390,8 +399,8 @@ final class RowKernels {
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;
 
     /** One step at w[q] in 16-bit lanes: row r's 4 bytes in lanes 2r and 2r+1. */
-    private static ShortVector steps(byte[] w, int q) {
-        return (ShortVector) ByteVector.fromArray(B32, w, q).reinterpretShape(S16, 0);
+    private static ShortVector steps(MemorySegment w, long q) {
+        return (ShortVector) ByteVector.fromMemorySegment(B32, w, q, ByteOrder.LITTLE_ENDIAN).reinterpretShape(S16, 0);
     }
 
     /** The code pair qk[x] in every row's two lanes. */
@@ -421,8 +430,9 @@ final class RowKernels {
      * The 8 bytes at w[o] (values below 128) as ints. Sign extension (B2I): with ZERO_EXTEND_B2I
      * from 64 bits, C2 left the conversion to its Java fallback (a heap vector per call).
      */
-    private static IntVector bytes8(byte[] w, int o) {
-        return (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, w, o).convertShape(VectorOperators.B2I, I8, 0);
+    private static IntVector bytes8(MemorySegment w, long o) {
+        return (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, w, o, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2I, I8, 0);
     }
 
     /** Block b of the row at byte o: nibble x code products, two per lane (before the -8 offset), in 16 short lanes. */

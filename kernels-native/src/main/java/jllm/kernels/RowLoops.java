@@ -49,24 +49,22 @@ final class RowLoops {
     }
 
     /**
-     * Groups [g0, g1) of a Q4_0 matrix interleaved by {@link Q4_0x8} (gb bytes a group) times
-     * activation row 0: one copy of each group's bytes into wb, then the 8-row kernel, a compile
-     * unit of its own.
+     * Groups [g0, g1) of a Q4_0 matrix interleaved by {@link Q4_0x8} (in w, gb bytes a group)
+     * times activation row 0: the 8-row kernel, a compile unit of its own, reads each group in
+     * place. tot: this thread's scratch.
      */
-    static void matVecQ4_0x8(MemorySegment w, long gb, int g0, int g1, byte[] wb, float[] tot, Activation a, int n,
+    static void matVecQ4_0x8(MemorySegment w, long gb, int g0, int g1, float[] tot, Activation a, int n,
                              float[] y, int yOff) {
         for (int g = g0; g < g1; g++) {
-            MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, wb, 0, (int) gb);
-            dotQ4_0x8(wb, tot, a, n, y, yOff + Interleave.ROWS * g);
+            dotQ4_0x8(w, g * gb, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
     /** {@link #matVecQ4_0x8} for Q4_K ({@link Q4_Kx8}); acc, tot: this thread's scratch. */
-    static void matVecQ4_Kx8(MemorySegment w, long gb, int g0, int g1, byte[] wb, int[] acc, float[] tot, Activation a, int n,
+    static void matVecQ4_Kx8(MemorySegment w, long gb, int g0, int g1, int[] acc, float[] tot, Activation a, int n,
                              float[] y, int yOff) {
         for (int g = g0; g < g1; g++) {
-            MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, wb, 0, (int) gb);
-            dotQ4_Kx8(wb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
+            dotQ4_Kx8(w, g * gb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
@@ -145,12 +143,12 @@ final class RowLoops {
         RowKernels.q4_0s2(wb, rb, a.qs, a.qsum32, a.d, n, y, yi);
     }
 
-    private static void dotQ4_0x8(byte[] wb, float[] tot, Activation a, int n, float[] y, int yi) {
-        RowKernels.q4_0x8(wb, a.qp, a.qsum8, a.d, n / 32, y, yi, tot);
+    private static void dotQ4_0x8(MemorySegment w, long g, float[] tot, Activation a, int n, float[] y, int yi) {
+        RowKernels.q4_0x8(w, g, a.qp, a.qsum8, a.d, n / 32, y, yi, tot);
     }
 
-    private static void dotQ4_Kx8(byte[] wb, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
-        RowKernels.q4_Kx8(wb, a.qk4, a.bsum32, a.d, n / 256, y, yi, acc, tot);
+    private static void dotQ4_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
+        RowKernels.q4_Kx8(w, g, a.qk4, a.bsum32, a.d, n / 256, y, yi, acc, tot);
     }
 
     static final boolean TWO_ROWS = !"false".equals(System.getProperty("jllm.q4.rows2"));

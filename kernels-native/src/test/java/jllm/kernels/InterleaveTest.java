@@ -64,7 +64,7 @@ class InterleaveTest {
                 w[2 * i] = (byte) h;
                 w[2 * i + 1] = (byte) (h >>> 8);
             }
-            RowKernels.halves8(w, 0).intoArray(got, 0);
+            RowKernels.halves8(MemorySegment.ofArray(w), 0).intoArray(got, 0);
             for (int i = 0; i < 8; i++) {
                 short h = (short) (h0 + i);
                 if ((h & 0x7C00) == 0x7C00) {
