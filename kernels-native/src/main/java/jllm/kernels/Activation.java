@@ -116,9 +116,8 @@ final class Activation {
         for (int k = 0; k < cols / 32; k++) {
             int sum = 0;
             for (int j = 32 * k; j < 32 * k + 32; j += 2) {
-                int lo = (int) q[j], hi = (int) q[j + 1];
-                qp[j / 2] = (lo & 0xFFFF) | (hi << 16);
-                sum += lo + hi;
+                qp[j / 2] = pairOf(j, j + 1);
+                sum += (int) q[j] + (int) q[j + 1];
             }
             qsum8[k] = 8 * sum;
         }

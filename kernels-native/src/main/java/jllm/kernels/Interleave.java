@@ -63,12 +63,21 @@ final class Interleave {
         return t == GgmlType.Q4_K ? Q4_Kx8.groupBytes(cols) : ROWS * t.rowBytes(cols);
     }
 
-    /** Row r (0..7) of the group at group[0..] back in the file's row encoding, at row[0..]. */
-    static void unpackRow(GgmlType t, byte[] group, int cols, int r, byte[] row) {
-        if (t == GgmlType.Q4_K) {
-            Q4_Kx8.unpackRow(group, 0, cols / 256, r, row, 0);
-        } else {
-            Q4_0x8.unpackRow(group, 0, cols / 32, r, row, 0);
+    /**
+     * Row r of the interleaved copy x8 (groups of gb bytes) back in the file's row encoding, at
+     * row[0..]. {@code group} holds the copied group {@code loaded} (-1: none yet); returns the
+     * group it holds now, so a caller walking rows in order copies each group once.
+     */
+    static int unpackRow(GgmlType t, MemorySegment x8, long gb, int cols, int r, int loaded, byte[] group, byte[] row) {
+        int g = r / ROWS;
+        if (g != loaded) {
+            MemorySegment.copy(x8, ValueLayout.JAVA_BYTE, g * gb, group, 0, (int) gb);
         }
+        if (t == GgmlType.Q4_K) {
+            Q4_Kx8.unpackRow(group, 0, cols / 256, r % ROWS, row, 0);
+        } else {
+            Q4_0x8.unpackRow(group, 0, cols / 32, r % ROWS, row, 0);
+        }
+        return g;
     }
 }

@@ -151,7 +151,7 @@ public final class MatMul {
         int kind = Activation.kindFor(w.type());
         act.prepare(kind, x, xOffset, w.cols(), 0, 1);
         // Q4_0, Q4_K: the first product interleaves the rows (once per matrix), every product reads that.
-        MemorySegment x8 = w.type() == GgmlType.Q4_0 || w.type() == GgmlType.Q4_K ? w.interleaved(pool) : null;
+        MemorySegment x8 = w.interleaved(pool);
         run(w, x8, kind, x, xOffset, y, yOffset, 1);
     }
 
@@ -252,12 +252,7 @@ public final class MatMul {
             sc.ensureRow((int) rb + 64);
             int loaded = -1;
             for (int r = 0; r < n; r++) {
-                int g = (r0 + r) / Interleave.ROWS;
-                if (g != loaded) {
-                    MemorySegment.copy(x8, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, sc.w, 0, (int) gb);
-                    loaded = g;
-                }
-                Interleave.unpackRow(w.type(), sc.w, cols, (r0 + r) % Interleave.ROWS, sc.row);
+                loaded = Interleave.unpackRow(w.type(), x8, gb, cols, r0 + r, loaded, sc.w, sc.row);
                 RowKernels.dequantize(w.type(), sc.row, out, r * cols, sc.m, cols);
             }
             return;
@@ -276,7 +271,7 @@ public final class MatMul {
         }
     }
 
-    /** x8: the interleaved Q4_0 copy to read instead of the rows, or null. */
+    /** x8: the interleaved copy (Q4_0, Q4_K) to read instead of the rows, or null. */
     private void run(Matrix w, MemorySegment x8, int kind, float[] x, int xOff, float[] y, int yOff, int batch) {
         boolean groups = x8 != null && batch == 1;   // the interleaved matVec works in groups of 8 rows
         if (batch == 1) {   // the 16-bit matVec kernels read the codes as shorts
@@ -337,7 +332,7 @@ public final class MatMul {
     /** The per-call parameters, reused so that a call allocates nothing. */
     private final class Job implements Parallel.RangeTask {
         MemorySegment w;
-        /** Whether w is an interleaved Q4_0 copy; the matVec's ranges then count groups of 8 rows. */
+        /** Whether w is an interleaved copy; the matVec's ranges then count groups of 8 rows. */
         boolean interleaved;
         GgmlType type;
         long rowBytes;

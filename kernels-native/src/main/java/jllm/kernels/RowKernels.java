@@ -160,12 +160,7 @@ final class RowKernels {
             copyRows(w, rowBytes, r, 1, wb);
             decode(kind, wb, c, (r - r0) * n, m, (r - r0) * meta, n);
         }
-        for (int b = 0; b < batch; b += 4) {
-            int cnt = Math.min(4, batch - b);
-            for (int r = r0; r < r1; r++) {
-                dot4(kind, c, (r - r0) * n, m, (r - r0) * meta, a, b, cnt, n, y, yOff + r, ys);
-            }
-        }
+        dotChunk(kind, c, m, meta, a, r0, r1, n, batch, y, yOff, ys);
     }
 
     /**
@@ -180,14 +175,15 @@ final class RowKernels {
         int meta = metaPerRow(kind, n);
         int loaded = -1;
         for (int r = r0; r < r1; r++) {
-            int g = r / Interleave.ROWS;
-            if (g != loaded) {
-                java.lang.foreign.MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_BYTE, g * gb, wb, 0, (int) gb);
-                loaded = g;
-            }
-            Interleave.unpackRow(t, wb, n, r % Interleave.ROWS, row);
+            loaded = Interleave.unpackRow(t, w, gb, n, r, loaded, wb, row);
             decode(kind, row, c, (r - r0) * n, m, (r - r0) * meta, n);
         }
+        dotChunk(kind, c, m, meta, a, r0, r1, n, batch, y, yOff, ys);
+    }
+
+    /** Rows [r0, r1), decoded into c and m, times every activation row, four at a time. */
+    private static void dotChunk(int kind, float[] c, float[] m, int meta, Activation a, int r0, int r1, int n, int batch,
+                                 float[] y, int yOff, int ys) {
         for (int b = 0; b < batch; b += 4) {
             int cnt = Math.min(4, batch - b);
             for (int r = r0; r < r1; r++) {
