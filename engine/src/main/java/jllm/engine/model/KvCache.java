@@ -6,11 +6,20 @@ import jllm.kernels.Ops;
  * Keys and values of every layer for every cached position, in float32 (exact, what llama.cpp's
  * fixtures use) or float16 (half the memory, llama.cpp's default). Rows are {@code kvDim} wide;
  * a head's slice starts at {@code head * headDim}.
+ *
+ * <p>Memory comes in blocks of {@link #BLOCK} positions, allocated when a position in them is first
+ * stored: a 4096-token cache for a 1B model is 268 MB, and allocating it whole before the first
+ * prompt cost about 0.2 s of zeroing and young-generation copying, and as much resident memory
+ * however short the conversation.
  */
 abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
     /** The element type of the cache. */
     public enum Type { F32, F16 }
+
+    /** Positions per block (a power of two). */
+    static final int BLOCK = 256;
+    private static final int SHIFT = Integer.numberOfTrailingZeros(BLOCK);
 
     final int kvDim;
 
@@ -19,9 +28,28 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
     }
 
     static KvCache create(Type type, int layers, int positions, int kvDim) {
-        int n = Math.multiplyExact(positions, kvDim);
-        return type == Type.F32 ? new F32(layers, n, kvDim) : new F16(layers, n, kvDim);
+        Math.multiplyExact(positions, kvDim);
+        int blocks = (positions + BLOCK - 1) >> SHIFT;
+        return type == Type.F32 ? new F32(layers, blocks, kvDim) : new F16(layers, blocks, kvDim);
     }
+
+    /** The block holding a position. */
+    static int block(int pos) {
+        return pos >> SHIFT;
+    }
+
+    /** Where a position's row starts inside its block. */
+    final int at(int pos) {
+        return (pos & (BLOCK - 1)) * kvDim;
+    }
+
+    /** Values in one block. */
+    final int blockLength() {
+        return BLOCK * kvDim;
+    }
+
+    /** Blocks allocated so far in each of the keys and the values (for tests). */
+    abstract int allocatedBlocks();
 
     /** Bytes per cached token (keys and values of all layers). */
     static long bytesPerToken(Type type, int layers, int kvDim) {
@@ -47,71 +75,104 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
     abstract void writeKey(int layer, int pos, int off, float[] src, int n);
 
     static final class F32 extends KvCache {
-        private final float[][] keys, values;
+        private final float[][][] keys, values;   // [layer][block][row in block * kvDim + i]
 
-        F32(int layers, int n, int kvDim) {
+        F32(int layers, int blocks, int kvDim) {
             super(kvDim);
-            keys = new float[layers][n];
-            values = new float[layers][n];
+            keys = new float[layers][blocks][];
+            values = new float[layers][blocks][];
         }
 
         @Override
         void store(int layer, int pos, float[] k, float[] v, int rows) {
-            System.arraycopy(k, 0, keys[layer], pos * kvDim, rows * kvDim);
-            System.arraycopy(v, 0, values[layer], pos * kvDim, rows * kvDim);
+            for (int r = 0; r < rows; r++) {
+                int p = pos + r, b = block(p);
+                if (keys[layer][b] == null) {
+                    keys[layer][b] = new float[blockLength()];
+                    values[layer][b] = new float[blockLength()];
+                }
+                System.arraycopy(k, r * kvDim, keys[layer][b], at(p), kvDim);
+                System.arraycopy(v, r * kvDim, values[layer][b], at(p), kvDim);
+            }
         }
 
         @Override
         float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
-            return Ops.dot(q, qOff, keys[layer], pos * kvDim + off, n);
+            return Ops.dot(q, qOff, keys[layer][block(pos)], at(pos) + off, n);
         }
 
         @Override
         void addValue(int layer, int pos, int off, float weight, float[] out, int outOff, int n) {
-            Ops.axpy(weight, values[layer], pos * kvDim + off, out, outOff, n);
+            Ops.axpy(weight, values[layer][block(pos)], at(pos) + off, out, outOff, n);
         }
 
         @Override
         void move(int from, int to, int count) {
             for (int l = 0; l < keys.length; l++) {
-                System.arraycopy(keys[l], from * kvDim, keys[l], to * kvDim, count * kvDim);
-                System.arraycopy(values[l], from * kvDim, values[l], to * kvDim, count * kvDim);
+                for (int i = 0; i < count; i++) {
+                    int s = from + i, d = to + i;   // to < from: front to back never overwrites a source
+                    if (keys[l][block(d)] == null) {
+                        keys[l][block(d)] = new float[blockLength()];
+                        values[l][block(d)] = new float[blockLength()];
+                    }
+                    System.arraycopy(keys[l][block(s)], at(s), keys[l][block(d)], at(d), kvDim);
+                    System.arraycopy(values[l][block(s)], at(s), values[l][block(d)], at(d), kvDim);
+                }
             }
         }
 
         @Override
         void readKey(int layer, int pos, int off, float[] dst, int n) {
-            System.arraycopy(keys[layer], pos * kvDim + off, dst, 0, n);
+            System.arraycopy(keys[layer][block(pos)], at(pos) + off, dst, 0, n);
         }
 
         @Override
         void writeKey(int layer, int pos, int off, float[] src, int n) {
-            System.arraycopy(src, 0, keys[layer], pos * kvDim + off, n);
+            System.arraycopy(src, 0, keys[layer][block(pos)], at(pos) + off, n);
+        }
+
+        @Override
+        int allocatedBlocks() {
+            int c = 0;
+            for (float[][] layer : keys) {
+                for (float[] b : layer) {
+                    c += b != null ? 1 : 0;
+                }
+            }
+            return c;
         }
     }
 
     static final class F16 extends KvCache {
-        private final short[][] keys, values;
+        private final short[][][] keys, values;   // [layer][block][row in block * kvDim + i]
 
-        F16(int layers, int n, int kvDim) {
+        F16(int layers, int blocks, int kvDim) {
             super(kvDim);
-            keys = new short[layers][n];
-            values = new short[layers][n];
+            keys = new short[layers][blocks][];
+            values = new short[layers][blocks][];
         }
 
         @Override
         void store(int layer, int pos, float[] k, float[] v, int rows) {
-            int base = pos * kvDim;
-            for (int i = 0; i < rows * kvDim; i++) {
-                keys[layer][base + i] = Float.floatToFloat16(k[i]);
-                values[layer][base + i] = Float.floatToFloat16(v[i]);
+            for (int r = 0; r < rows; r++) {
+                int p = pos + r, b = block(p);
+                if (keys[layer][b] == null) {
+                    keys[layer][b] = new short[blockLength()];
+                    values[layer][b] = new short[blockLength()];
+                }
+                short[] kb = keys[layer][b], vb = values[layer][b];
+                int base = at(p);
+                for (int i = 0; i < kvDim; i++) {
+                    kb[base + i] = Float.floatToFloat16(k[r * kvDim + i]);
+                    vb[base + i] = Float.floatToFloat16(v[r * kvDim + i]);
+                }
             }
         }
 
         @Override
         float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
-            short[] k = keys[layer];
-            int base = pos * kvDim + off;
+            short[] k = keys[layer][block(pos)];
+            int base = at(pos) + off;
             float s = 0;
             for (int i = 0; i < n; i++) {
                 s += q[qOff + i] * Float.float16ToFloat(k[base + i]);
@@ -121,8 +182,8 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
         @Override
         void addValue(int layer, int pos, int off, float weight, float[] out, int outOff, int n) {
-            short[] v = values[layer];
-            int base = pos * kvDim + off;
+            short[] v = values[layer][block(pos)];
+            int base = at(pos) + off;
             for (int i = 0; i < n; i++) {
                 out[outOff + i] += weight * Float.float16ToFloat(v[base + i]);
             }
@@ -131,23 +192,45 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
         @Override
         void move(int from, int to, int count) {
             for (int l = 0; l < keys.length; l++) {
-                System.arraycopy(keys[l], from * kvDim, keys[l], to * kvDim, count * kvDim);
-                System.arraycopy(values[l], from * kvDim, values[l], to * kvDim, count * kvDim);
+                for (int i = 0; i < count; i++) {
+                    int s = from + i, d = to + i;   // to < from: front to back never overwrites a source
+                    if (keys[l][block(d)] == null) {
+                        keys[l][block(d)] = new short[blockLength()];
+                        values[l][block(d)] = new short[blockLength()];
+                    }
+                    System.arraycopy(keys[l][block(s)], at(s), keys[l][block(d)], at(d), kvDim);
+                    System.arraycopy(values[l][block(s)], at(s), values[l][block(d)], at(d), kvDim);
+                }
             }
         }
 
         @Override
         void readKey(int layer, int pos, int off, float[] dst, int n) {
+            short[] k = keys[layer][block(pos)];
+            int base = at(pos) + off;
             for (int i = 0; i < n; i++) {
-                dst[i] = Float.float16ToFloat(keys[layer][pos * kvDim + off + i]);
+                dst[i] = Float.float16ToFloat(k[base + i]);
             }
         }
 
         @Override
         void writeKey(int layer, int pos, int off, float[] src, int n) {
+            short[] k = keys[layer][block(pos)];
+            int base = at(pos) + off;
             for (int i = 0; i < n; i++) {
-                keys[layer][pos * kvDim + off + i] = Float.floatToFloat16(src[i]);
+                k[base + i] = Float.floatToFloat16(src[i]);
             }
+        }
+
+        @Override
+        int allocatedBlocks() {
+            int c = 0;
+            for (short[][] layer : keys) {
+                for (short[] b : layer) {
+                    c += b != null ? 1 : 0;
+                }
+            }
+            return c;
         }
     }
 }
