@@ -261,11 +261,29 @@ public final class GgufFile implements ModelFile {
                 yield a;
             }
             case STRING -> {
-                String[] a = new String[n];
+                // Checks every length now; the bytes are copied in one piece and decoded into
+                // strings when first used (StringTable). No per-element field names either: they
+                // are built only for an error message.
+                long start = in.position();
                 for (int i = 0; i < n; i++) {
-                    a[i] = in.utf8(in.count(field + "[" + i + "].length", 1), field + "[" + i + "]");
+                    long at = in.position();
+                    if (in.remaining() < 8) {
+                        throw in.error(field + "[" + i + "].length", at, "needs 8 bytes but the file has only "
+                                + in.remaining() + " left (truncated or corrupt)");
+                    }
+                    long len = in.i64(field);
+                    if (len < 0 || len > in.remaining() || len > Integer.MAX_VALUE - 16) {
+                        throw in.error(field + "[" + i + "].length", at, "count " + Long.toUnsignedString(len)
+                                + " cannot fit in the " + in.remaining() + " bytes that follow");
+                    }
+                    in.seek(in.position() + len);
                 }
-                yield a;
+                long bytes = in.position() - start;
+                if (bytes > Integer.MAX_VALUE - 16) {
+                    throw in.error(field, start, "string array of " + bytes + " bytes is too long");
+                }
+                in.seek(start);
+                yield new StringTable(in.bytes(bytes, field), n);
             }
             case ARRAY -> {
                 List<MetadataValue.Array> a = new ArrayList<>(n);
@@ -276,8 +294,17 @@ public final class GgufFile implements ModelFile {
             }
             default -> {
                 long[] a = new long[n];
+                in.require((long) n * et.minBytes(), field);
                 for (int i = 0; i < n; i++) {
-                    a[i] = (Long) readValue(in, field, et, depth).value();
+                    a[i] = switch (et) {
+                        case UINT8 -> in.u8(field) & 0xFF;
+                        case INT8 -> in.u8(field);
+                        case UINT16 -> in.i16(field) & 0xFFFF;
+                        case INT16 -> in.i16(field);
+                        case UINT32 -> in.i32(field) & 0xFFFFFFFFL;
+                        case INT32 -> in.i32(field);
+                        default -> in.i64(field);
+                    };
                 }
                 yield a;
             }

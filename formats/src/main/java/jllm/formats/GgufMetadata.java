@@ -122,7 +122,8 @@ public final class GgufMetadata {
         }
         int[] out = new int[l.length];
         for (int i = 0; i < l.length; i++) {
-            out[i] = toInt(key + "[" + i + "]", l[i]);
+            long v = l[i];
+            out[i] = (int) v == v ? (int) v : toInt(key + "[" + i + "]", v);   // the name only for the error
         }
         return out;
     }

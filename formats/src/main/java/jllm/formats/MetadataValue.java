@@ -42,7 +42,7 @@ public record MetadataValue(GgufValueType type, Object value) {
                 case FLOAT32 -> values instanceof float[];
                 case FLOAT64 -> values instanceof double[];
                 case BOOL -> values instanceof boolean[];
-                case STRING -> values instanceof String[];
+                case STRING -> values instanceof String[] || values instanceof StringTable;
                 case ARRAY -> values instanceof List<?>;
                 default -> values instanceof long[];
             };
@@ -52,9 +52,16 @@ public record MetadataValue(GgufValueType type, Object value) {
             }
         }
 
+        /** The elements (a file's string arrays are decoded on the first call). */
+        @Override
+        public Object values() {
+            return values instanceof StringTable t ? t.strings() : values;
+        }
+
         /** Number of elements. */
         public int length() {
             return switch (values) {
+                case StringTable t -> t.count();
                 case long[] a -> a.length;
                 case float[] a -> a.length;
                 case double[] a -> a.length;
@@ -68,12 +75,12 @@ public record MetadataValue(GgufValueType type, Object value) {
         @Override
         public boolean equals(Object o) {
             return o instanceof Array a && a.elementType == elementType
-                    && Arrays.deepEquals(new Object[] {values}, new Object[] {a.values});
+                    && Arrays.deepEquals(new Object[] {values()}, new Object[] {a.values()});
         }
 
         @Override
         public int hashCode() {
-            return elementType.hashCode() * 31 + Arrays.deepHashCode(new Object[] {values});
+            return elementType.hashCode() * 31 + Arrays.deepHashCode(new Object[] {values()});
         }
 
         @Override

@@ -1,10 +1,9 @@
 package jllm.engine.tokenizer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import jllm.formats.tokenizer.SpecialTokenIds;
 import jllm.formats.tokenizer.TokenType;
 import jllm.formats.tokenizer.Vocabulary;
@@ -23,20 +22,18 @@ abstract class BaseTokenizer implements Tokenizer {
     final String[] tokens;
     final TokenType[] types;
     /** Token text to id; where texts repeat, the last id wins, as in llama.cpp. */
-    final Map<String, Integer> idOf;
+    final TokenTextIndex index;
     final SpecialTokenSplitter splitter;
     private final boolean[] endOfGeneration;
-    private final byte[][] pieces;
+    /** Each token's bytes, made when first asked for (a 128k vocabulary loads faster without them). */
+    private final AtomicReferenceArray<byte[]> pieces;
 
     BaseTokenizer(Vocabulary vocab) {
         this.vocab = vocab;
         this.tokens = vocab.tokens();
         int n = tokens.length;
         this.types = vocab.types().clone();
-        this.idOf = new HashMap<>(n * 2);
-        for (int i = 0; i < n; i++) {
-            idOf.put(tokens[i], i);
-        }
+        this.index = new TokenTextIndex(tokens);
         endOfGeneration = new boolean[n];
         for (int i = 0; i < n; i++) {
             if (END_OF_GENERATION.contains(tokens[i])) {
@@ -51,15 +48,26 @@ abstract class BaseTokenizer implements Tokenizer {
             }
         }
         this.splitter = new SpecialTokenSplitter(tokens, types, vocab.modelName());
-        this.pieces = new byte[n][];
-        for (int i = 0; i < n; i++) {
-            pieces[i] = switch (types[i]) {
-                case NORMAL -> normalPiece(tokens[i]);
-                case BYTE -> bytePiece(tokens[i]);
-                case USER_DEFINED, CONTROL, UNKNOWN -> tokens[i].getBytes(StandardCharsets.UTF_8);
+        this.pieces = new AtomicReferenceArray<>(n);
+    }
+
+    /** The id of the token with this text, or -1. */
+    final int id(String text) {
+        return index.find(text, 0, text.length());
+    }
+
+    private byte[] piece(int id) {
+        byte[] p = pieces.get(id);
+        if (p == null) {
+            p = switch (types[id]) {
+                case NORMAL -> normalPiece(tokens[id]);
+                case BYTE -> bytePiece(tokens[id]);
+                case USER_DEFINED, CONTROL, UNKNOWN -> tokens[id].getBytes(StandardCharsets.UTF_8);
                 case UNUSED, UNDEFINED -> new byte[0];
             };
+            pieces.set(id, p);   // racing threads make equal arrays; either may stay
         }
+        return p;
     }
 
     /** The bytes of a normal token. */
@@ -121,7 +129,7 @@ abstract class BaseTokenizer implements Tokenizer {
         if (!special && (types[id] == TokenType.CONTROL || types[id] == TokenType.UNKNOWN)) {
             return new byte[0];
         }
-        return pieces[id].clone();
+        return piece(id).clone();
     }
 
     @Override

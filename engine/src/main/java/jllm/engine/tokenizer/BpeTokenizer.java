@@ -27,8 +27,12 @@ final class BpeTokenizer extends BaseTokenizer {
     private final int n;
     /** (left symbol, right symbol) to merge rank. */
     private final LongIntMap rankOf;
-    /** Rank to the symbol the merge makes. */
+    /** Rank to the symbol the merge makes, or {@link #UNRESOLVED} until first used. */
     private final int[] mergeResult;
+    private static final int UNRESOLVED = -3;
+    private final String[] merges;
+    /** Ids of texts above the vocabulary, by text. */
+    private final Map<String, Integer> extraIds;
     /** Texts of symbols above the vocabulary (merge parts that are not tokens). */
     private final List<String> extraTexts = new ArrayList<>();
     private final int[] byteSymbol = new int[256];
@@ -39,10 +43,11 @@ final class BpeTokenizer extends BaseTokenizer {
         n = tokens.length;
         pre = PreTokenizer.forName(v.preTokenizer(), v.source());
         String[] m = v.merges();
+        merges = m;
         Map<String, Integer> extra = new HashMap<>();
+        extraIds = extra;
         rankOf = new LongIntMap(m.length);
         mergeResult = new int[m.length];
-        TokenTextIndex index = new TokenTextIndex(tokens);
         for (int r = 0; r < m.length; r++) {
             String mr = m[r];
             int sp = mr.indexOf(' ', 1);
@@ -50,33 +55,56 @@ final class BpeTokenizer extends BaseTokenizer {
                 throw new FormatException(v.source(), "tokenizer.ggml.merges[" + r + "]", -1,
                         "merge '" + mr + "' is not two tokens separated by a space");
             }
-            int len = mr.length();
-            // Parts and results are nearly always tokens: found without building substrings.
+            // Parts are nearly always tokens: found without building substrings.
             int left = index.find(mr, 0, sp);
-            int right = index.find(mr, sp + 1, len);
-            int result = index.find(mr, 0, sp, sp + 1, len);
+            int right = index.find(mr, sp + 1, mr.length());
             if (left < 0) {
                 left = intern(mr.substring(0, sp), extra);
             }
             if (right < 0) {
                 right = intern(mr.substring(sp + 1), extra);
             }
-            if (result < 0) {
-                result = intern(mr.substring(0, sp) + mr.substring(sp + 1), extra);
-            }
-            mergeResult[r] = result;
             rankOf.putIfAbsent(LongIntMap.pair(left, right), r);
         }
+        java.util.Arrays.fill(mergeResult, UNRESOLVED);
         for (int b = 0; b < 256; b++) {
             String c = String.valueOf(ByteLevel.charOf(b));
-            Integer id = idOf.get(c);
-            byteSymbol[b] = id != null ? id : extra.getOrDefault(c, -1);
+            int id = id(c);
+            byteSymbol[b] = id >= 0 ? id : extra.getOrDefault(c, -1);
         }
     }
 
+    /**
+     * The symbol merge {@code rank} makes. Found when a merge first applies: a prompt uses a few
+     * hundred of a 128k vocabulary's ~280k merges, and looking all results up cost ~1/3 of loading.
+     */
+    private int mergeResult(int rank) {
+        int r = mergeResult[rank];
+        if (r == UNRESOLVED) {
+            r = resolve(rank);
+        }
+        return r;
+    }
+
+    private synchronized int resolve(int rank) {
+        String mr = merges[rank];
+        int sp = mr.indexOf(' ', 1);
+        int r = index.find(mr, 0, sp, sp + 1, mr.length());
+        if (r < 0) {
+            r = intern(mr.substring(0, sp) + mr.substring(sp + 1), extraIds);
+        }
+        mergeResult[rank] = r;   // an int: other threads see the old or the new value, both handled
+        return r;
+    }
+
+    /** Lazily resolved merges add texts: read them under the same lock. */
+    private synchronized String extraText(int i) {
+        return extraTexts.get(i);
+    }
+
     private int intern(String s, Map<String, Integer> extra) {
-        Integer id = idOf.get(s);
-        if (id != null) {
+        int id = id(s);
+        if (id >= 0) {
             return id;
         }
         return extra.computeIfAbsent(s, k -> {
@@ -109,8 +137,8 @@ final class BpeTokenizer extends BaseTokenizer {
         }
         byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
         int before = out.size();
-        Integer whole = pre.ignoreMerges() ? idOf.get(ByteLevel.encode(bytes)) : null;
-        if (whole != null) {
+        int whole = pre.ignoreMerges() ? id(ByteLevel.encode(bytes)) : -1;
+        if (whole >= 0) {
             out.add(whole);
         } else {
             merge(bytes, out);
@@ -147,7 +175,7 @@ final class BpeTokenizer extends BaseTokenizer {
                         || rankOf.get(LongIntMap.pair(sym[left], sym[right]), -1) != rank) {
                     continue;  // stale: a side has merged since this pair was queued
                 }
-                sym[left] = mergeResult[rank];
+                sym[left] = mergeResult(rank);
                 sym[right] = DEAD;
                 next[left] = next[right];
                 if (next[right] >= 0) {
@@ -163,10 +191,10 @@ final class BpeTokenizer extends BaseTokenizer {
                 out.add(s);
             } else {
                 // Not a token: llama.cpp looks each byte of the text up as a one-character token.
-                String t = s >= n ? extraTexts.get(s - n) : String.valueOf(ByteLevel.charOf(bytes[i]));
+                String t = s >= n ? extraText(s - n) : String.valueOf(ByteLevel.charOf(bytes[i]));
                 for (int k = 0; k < t.length(); k++) {
-                    Integer id = t.charAt(k) < 0x80 ? idOf.get(String.valueOf(t.charAt(k))) : null;
-                    if (id != null) {
+                    int id = t.charAt(k) < 0x80 ? index.find(t, k, k + 1) : -1;
+                    if (id >= 0) {
                         out.add(id);
                     }
                 }

@@ -47,7 +47,7 @@ final class SpmTokenizer extends BaseTokenizer {
         adjacent = new LongIntMap(n * 4);
         for (int t = 0; t < n; t++) {
             String s = tokens[t];
-            if (idOf.get(s) != t || s.codePointCount(0, s.length()) < 2) {
+            if (id(s) != t || s.codePointCount(0, s.length()) < 2) {
                 continue;
             }
             int[] cps = s.codePoints().toArray();
@@ -65,14 +65,14 @@ final class SpmTokenizer extends BaseTokenizer {
         Arrays.fill(bmpSymbol, NO_SYMBOL);
         for (int cp = 0; cp < 0x10000; cp++) {
             if (cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE) {
-                Integer id = idOf.get(String.valueOf((char) cp));
-                bmpSymbol[cp] = id != null ? id : extraChars.getOrDefault(cp, NO_SYMBOL);
+                int id = id(String.valueOf((char) cp));
+                bmpSymbol[cp] = id >= 0 ? id : extraChars.getOrDefault(cp, NO_SYMBOL);
             }
         }
-        for (Map.Entry<String, Integer> e : idOf.entrySet()) {
-            String s = e.getKey();
-            if (s.length() == 2 && s.codePointCount(0, 2) == 1) {
-                otherSymbol.put(s.codePointAt(0), e.getValue());
+        for (int t = 0; t < n; t++) {
+            String s = tokens[t];
+            if (s.length() == 2 && s.codePointCount(0, 2) == 1 && id(s) == t) {
+                otherSymbol.put(s.codePointAt(0), t);
             }
         }
         extraChars.forEach((cp, sym) -> {
@@ -81,18 +81,18 @@ final class SpmTokenizer extends BaseTokenizer {
             }
         });
         for (int b = 0; b < 256; b++) {
-            Integer id = idOf.get(String.format("<0x%02X>", b));
-            if (id == null && b < 0x80) {
-                id = idOf.get(String.valueOf((char) b));
+            int id = id(String.format("<0x%02X>", b));
+            if (id < 0 && b < 0x80) {
+                id = id(String.valueOf((char) b));
             }
-            byteToken[b] = id != null ? id : v.special().unk();
+            byteToken[b] = id >= 0 ? id : v.special().unk();
         }
     }
 
     /** The symbol for {@code s[from, to)} if such a symbol can exist: a token, or a single character. */
     private int symbolOf(String s, int from, int to, Map<Integer, Integer> extraChars) {
-        Integer id = idOf.get(s.substring(from, to));
-        if (id != null) {
+        int id = index.find(s, from, to);
+        if (id >= 0) {
             return id;
         }
         int cp = s.codePointAt(from);

@@ -9,20 +9,24 @@ package jllm.engine.tokenizer;
 final class TokenTextIndex {
     private final String[] tokens;
     private final int[] slots;   // token id + 1; 0 = empty
+    private final int[] hashes;  // the slot's text hash: most probes end without touching a String
     private final int mask;
 
     TokenTextIndex(String[] tokens) {
         this.tokens = tokens;
         int cap = Integer.highestOneBit(Math.max(16, tokens.length * 2 - 1)) << 1;
         slots = new int[cap];
+        hashes = new int[cap];
         mask = cap - 1;
         for (int id = 0; id < tokens.length; id++) {
             String t = tokens[id];
-            int i = spread(t.hashCode()) & mask;
-            while (slots[i] != 0 && !tokens[slots[i] - 1].equals(t)) {
+            int h = t.hashCode();
+            int i = spread(h) & mask;
+            while (slots[i] != 0 && (hashes[i] != h || !tokens[slots[i] - 1].equals(t))) {
                 i = (i + 1) & mask;
             }
-            slots[i] = id + 1;   // a duplicate text maps to its last id, as BaseTokenizer.idOf does
+            slots[i] = id + 1;   // a duplicate text maps to its last id, as in llama.cpp
+            hashes[i] = h;
         }
     }
 
@@ -43,10 +47,11 @@ final class TokenTextIndex {
         int la = aTo - aFrom, len = la + (bTo - bFrom);
         int i = spread(h) & mask;
         while (slots[i] != 0) {
-            String t = tokens[slots[i] - 1];
-            if (t.length() == len && t.hashCode() == h && t.regionMatches(0, s, aFrom, la)
-                    && t.regionMatches(la, s, bFrom, len - la)) {
-                return slots[i] - 1;
+            if (hashes[i] == h) {
+                String t = tokens[slots[i] - 1];
+                if (t.length() == len && t.regionMatches(0, s, aFrom, la) && t.regionMatches(la, s, bFrom, len - la)) {
+                    return slots[i] - 1;
+                }
             }
             i = (i + 1) & mask;
         }
