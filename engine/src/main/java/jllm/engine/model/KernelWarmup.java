@@ -37,7 +37,15 @@ final class KernelWarmup {
     private volatile boolean stop;
     private volatile int rounds;
 
-    private KernelWarmup(List<Matrix> samples) {
+    /**
+     * A few rows of one of the model's matrices. {@code batched}: prompts multiply it with several
+     * rows at once. The output matrix alone is not: a prompt needs the logits of its last token
+     * only. For a Q4_0 file that matrix is its only Q6_K one, and warming Q6_K's matrix-matrix
+     * kernel, which that model never runs, held up the C2 compiles its first prompt waits for.
+     */
+    record Sample(Matrix matrix, boolean batched) {}
+
+    private KernelWarmup(List<Sample> samples) {
         thread = Thread.ofPlatform().daemon().name("jllm-kernel-warmup").unstarted(() -> run(samples));
     }
 
@@ -51,30 +59,34 @@ final class KernelWarmup {
     }
 
     /** The first rows of one matrix per distinct (type, width) among the quantized weights. */
-    static List<Matrix> samples(ModelWeights w) {
-        List<Matrix> all = new ArrayList<>();
-        all.add(w.output());
+    static List<Sample> samples(ModelWeights w) {
+        List<Matrix> layer = new ArrayList<>();
         if (w.layers().length > 0) {
             ModelWeights.Layer l = w.layers()[0];
             for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
                 if (m != null) {
-                    all.add(m);
+                    layer.add(m);
                 }
             }
         }
-        Map<String, Matrix> byKind = new LinkedHashMap<>();
-        for (Matrix m : all) {
-            if (m.type() == GgmlType.F32 || m.rows() == 0) {
-                continue; // plain float products compile in a moment
-            }
-            int rows = Math.min(ROWS, m.rows());
-            byKind.putIfAbsent(m.type() + "/" + m.cols(),
-                    new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())));
+        Map<String, Sample> byKind = new LinkedHashMap<>();
+        for (Matrix m : layer) {
+            add(byKind, m, true);
         }
+        add(byKind, w.output(), false);
         return List.copyOf(byKind.values());
     }
 
-    private void run(List<Matrix> samples) {
+    private static void add(Map<String, Sample> byKind, Matrix m, boolean batched) {
+        if (m.type() == GgmlType.F32 || m.rows() == 0) {
+            return; // plain float products compile in a moment
+        }
+        int rows = Math.min(ROWS, m.rows());
+        byKind.putIfAbsent(m.type() + "/" + m.cols(),
+                new Sample(new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())), batched));
+    }
+
+    private void run(List<Sample> samples) {
         if (samples.isEmpty()) {
             return;
         }
@@ -82,7 +94,7 @@ final class KernelWarmup {
         try (Parallel one = new Parallel(1)) {
             MatMul mm = new MatMul(one, MatMul.Backend.VECTOR);
             SplittableRandom r = new SplittableRandom(1);
-            int maxCols = samples.stream().mapToInt(Matrix::cols).max().orElse(0);
+            int maxCols = samples.stream().mapToInt(s -> s.matrix().cols()).max().orElse(0);
             float[] x = new float[(BATCH + 3) * maxCols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) r.nextGaussian();
@@ -90,13 +102,15 @@ final class KernelWarmup {
             float[] y = new float[(BATCH + 3) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
             while (!stop && System.nanoTime() - t0 < MAX_NANOS) {
-                for (Matrix m : samples) {
+                for (Sample s : samples) {
                     // One activation row through matMul: the matVec kernels of the file's rows, without
                     // making the interleaved Q4_0/Q4_K copy (matVec would). Packing it and running its
                     // kernel unjitted here took the warm-up's first rounds, and the first prompt was
                     // 0.3 s slower; those kernels compile at the first generated token instead.
-                    mm.matMul(m, x, 1, y);
-                    mm.matMul(m, x, BATCH + 1 + rounds % 3, y);   // 5, 6, 7 rows: every tail of the 4-row kernel
+                    mm.matMul(s.matrix(), x, 1, y);
+                    if (s.batched()) {   // 5, 6, 7 rows: every tail of the 4-row kernel
+                        mm.matMul(s.matrix(), x, BATCH + 1 + rounds % 3, y);
+                    }
                 }
                 // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
                 Ops.rmsNorm(v, 0, x, 0, x, maxCols, 1e-5f);
