@@ -95,6 +95,15 @@ public final class Matrix {
         return s == NONE ? null : s;
     }
 
+    /**
+     * Makes the interleaved copy now, on the pool's threads, where this matrix has one (Q4_0 and
+     * Q4_K, rows a multiple of 8, 256-bit vectors or wider); returns whether it has one. The first
+     * matrix-vector product makes it anyway; made ahead (while a model loads), prompts use it too.
+     */
+    public boolean interleave(Parallel pool) {
+        return interleaved(pool) != null;
+    }
+
     /** The interleaved copy if a matrix-vector product has made one, else null (never makes it). */
     MemorySegment interleavedIfMade() {
         MemorySegment s = interleaved;

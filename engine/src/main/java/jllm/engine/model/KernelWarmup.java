@@ -24,9 +24,14 @@ import jllm.kernels.Parallel;
  * {@link MatMul}, and runs the per-layer vector operations on scratch arrays; it shares no state
  * with the model. With the launcher's lowered compile threshold
  * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
- * that is enough calls for C2. It stops when the first forward pass begins (the real work then
- * finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or when
- * the model closes. {@code -Djllm.warmup=false} turns it off; results do not depend on it.
+ * that is enough calls for C2. These rounds stop when the first forward pass begins (the real work
+ * then finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or
+ * when the model closes.
+ *
+ * <p>Between rounds the same thread makes the interleaved copies of the Q4_0 and Q4_K matrices
+ * ({@link Matrix#interleave}), layer by layer, until the first forward pass begins; the first
+ * generated token makes the rest. {@code -Djllm.warmup=false} turns all of it off; results do not
+ * depend on it.
  */
 final class KernelWarmup {
     private static final int ROWS = 8;
@@ -36,6 +41,7 @@ final class KernelWarmup {
     private final Thread thread;
     private volatile boolean stop;
     private volatile int rounds;
+    private volatile int packed;
 
     /**
      * A few rows of one of the model's matrices. {@code batched}: prompts multiply it with several
@@ -45,13 +51,13 @@ final class KernelWarmup {
      */
     record Sample(Matrix matrix, boolean batched) {}
 
-    private KernelWarmup(List<Sample> samples) {
-        thread = Thread.ofPlatform().daemon().name("jllm-kernel-warmup").unstarted(() -> run(samples));
+    private KernelWarmup(List<Sample> samples, List<Matrix> toInterleave) {
+        thread = Thread.ofPlatform().daemon().name("jllm-kernel-warmup").unstarted(() -> run(samples, toInterleave));
     }
 
     /** Starts warming up the kernels of the weights' types, unless {@code -Djllm.warmup=false}. */
     static KernelWarmup start(ModelWeights w) {
-        KernelWarmup k = new KernelWarmup(samples(w));
+        KernelWarmup k = new KernelWarmup(samples(w), toInterleave(w));
         if (!"false".equals(System.getProperty("jllm.warmup"))) {
             k.thread.start();
         }
@@ -74,7 +80,40 @@ final class KernelWarmup {
             add(byKind, m, true);
         }
         add(byKind, w.output(), false);
-        return List.copyOf(byKind.values());
+        List<Sample> all = new ArrayList<>(byKind.values());
+        for (Sample sm : byKind.values()) {
+            // The same rows interleaved (Q4_0, Q4_K): the 8-row kernels, which read the copies
+            // made below, compile now too.
+            Matrix m = sm.matrix();
+            Matrix x8 = new Matrix(m.type(), m.rows(), m.cols(), m.data());
+            try (Parallel one = new Parallel(1)) {
+                if (x8.interleave(one)) {
+                    all.add(new Sample(x8, sm.batched()));
+                }
+            }
+        }
+        return List.copyOf(all);
+    }
+
+    /**
+     * The matrices whose interleaved copies (Q4_0, Q4_K) the warm-up makes, in the order a forward
+     * pass uses them. Made while the model loads, they serve the first prompt too: its products
+     * then take the 8-row kernels, about twice as fast for a short prompt as the tiled ones, and
+     * the first generated token no longer pays for them (0.4 s for a 1B model).
+     */
+    static List<Matrix> toInterleave(ModelWeights w) {
+        List<Matrix> out = new ArrayList<>();
+        for (ModelWeights.Layer l : w.layers()) {
+            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
+                if (m != null && (m.type() == GgmlType.Q4_0 || m.type() == GgmlType.Q4_K)) {
+                    out.add(m);
+                }
+            }
+        }
+        if (w.output().type() == GgmlType.Q4_0 || w.output().type() == GgmlType.Q4_K) {
+            out.add(w.output());
+        }
+        return out;
     }
 
     private static void add(Map<String, Sample> byKind, Matrix m, boolean batched) {
@@ -86,7 +125,7 @@ final class KernelWarmup {
                 new Sample(new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())), batched));
     }
 
-    private void run(List<Sample> samples) {
+    private void run(List<Sample> samples, List<Matrix> toInterleave) {
         if (samples.isEmpty()) {
             return;
         }
@@ -101,12 +140,26 @@ final class KernelWarmup {
             }
             float[] y = new float[(BATCH + 3) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
-            while (!stop && System.nanoTime() - t0 < MAX_NANOS) {
+            int next = 0;
+            while (!stop) {
+                // One copy after each round (the first round starts the compiles). They stop with
+                // the rounds: copying on while the first prompt ran on the other threads made its
+                // first token 0.3-0.4 s later. A matrix not copied yet uses the file's rows, and
+                // the first generated token makes the rest.
+                if (next < toInterleave.size() && rounds > 0) {
+                    if (toInterleave.get(next++).interleave(one)) {
+                        packed++;
+                    }
+                }
+                if (System.nanoTime() - t0 >= MAX_NANOS) {
+                    if (next >= toInterleave.size()) {
+                        break;
+                    }
+                    continue;
+                }
                 for (Sample s : samples) {
-                    // One activation row through matMul: the matVec kernels of the file's rows, without
-                    // making the interleaved Q4_0/Q4_K copy (matVec would). Packing it and running its
-                    // kernel unjitted here took the warm-up's first rounds, and the first prompt was
-                    // 0.3 s slower; those kernels compile at the first generated token instead.
+                    // One activation row through matMul: the matVec kernels (of the file's rows, or of
+                    // an interleaved sample's copy), and never a copy of the sample made here.
                     mm.matMul(s.matrix(), x, 1, y);
                     if (s.batched()) {   // 5, 6, 7 rows: every tail of the 4-row kernel
                         mm.matMul(s.matrix(), x, BATCH + 1 + rounds % 3, y);
@@ -129,6 +182,11 @@ final class KernelWarmup {
     /** Completed rounds (for tests). */
     int rounds() {
         return rounds;
+    }
+
+    /** Matrices interleaved so far (for tests). */
+    int interleaved() {
+        return packed;
     }
 
     /** Whether the warm-up thread is still running (for tests). */

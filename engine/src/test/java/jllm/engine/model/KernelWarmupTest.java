@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import jllm.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
-/** The background warm-up runs, gives way to the first forward pass, and changes no result. */
+/**
+ * The background warm-up runs, interleaves Q4_0 matrices, gives way to the first forward pass, and
+ * changes no result (a prompt over partly interleaved weights gives the cold logits bit for bit).
+ */
 class KernelWarmupTest {
     @Test
     void warmsUpYieldsAndLeavesResultsAlone() throws IOException, InterruptedException {
@@ -28,6 +31,12 @@ class KernelWarmupTest {
                     Thread.sleep(5);
                 }
                 assertThat(w.rounds()).as("warm-up rounds").isGreaterThanOrEqualTo(3);
+                // One Q4_0 matrix after each round (layer 0's wq and wk have rows in eights): the
+                // prompt below reads some copies and some file rows.
+                if (!jllm.kernels.MatMul.backend().equals("scalar")) {
+                    assertThat(w.interleaved()).as("matrices interleaved").isGreaterThanOrEqualTo(2);
+                }
+                assertThat(KernelWarmup.toInterleave(t.weights())).isNotEmpty();
                 float[] warm = t.newSession(32, 32).forward(prompt, 0, prompt.length);
                 assertThat(warm).as("logits with and without the warm-up").containsExactly(cold);
                 w.close();
