@@ -37,6 +37,12 @@ final class KernelWarmup {
     private static final int ROWS = 8;
     private static final int BATCH = 4;
     static final long MAX_NANOS = 2_000_000_000L;
+    /**
+     * A round this fast ran compiled kernels (a 1B model's take 1-3 ms compiled, 10-100x that
+     * before): copies are made only then, so that they never hold up the compiles.
+     */
+    static final long HOT_ROUND_NANOS = 10_000_000L;
+
 
     private final Thread thread;
     private volatile boolean stop;
@@ -49,7 +55,7 @@ final class KernelWarmup {
      * only. For a Q4_0 file that matrix is its only Q6_K one, and warming Q6_K's matrix-matrix
      * kernel, which that model never runs, held up the C2 compiles its first prompt waits for.
      */
-    record Sample(Matrix matrix, boolean batched) {}
+    record Sample(Matrix matrix, boolean batched, boolean interleaved) {}
 
     private KernelWarmup(List<Sample> samples, List<Matrix> toInterleave) {
         thread = Thread.ofPlatform().daemon().name("jllm-kernel-warmup").unstarted(() -> run(samples, toInterleave));
@@ -88,7 +94,7 @@ final class KernelWarmup {
             Matrix x8 = new Matrix(m.type(), m.rows(), m.cols(), m.data());
             try (Parallel one = new Parallel(1)) {
                 if (x8.interleave(one)) {
-                    all.add(new Sample(x8, sm.batched()));
+                    all.add(new Sample(x8, sm.batched(), true));
                 }
             }
         }
@@ -122,7 +128,7 @@ final class KernelWarmup {
         }
         int rows = Math.min(ROWS, m.rows());
         byKind.putIfAbsent(m.type() + "/" + m.cols(),
-                new Sample(new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())), batched));
+                new Sample(new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())), batched, false));
     }
 
     private void run(List<Sample> samples, List<Matrix> toInterleave) {
@@ -141,28 +147,28 @@ final class KernelWarmup {
             float[] y = new float[(BATCH + 3) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
             int next = 0;
+            long lastRound = Long.MAX_VALUE;
             while (!stop) {
-                // One copy after each round (the first round starts the compiles). They stop with
-                // the rounds: copying on while the first prompt ran on the other threads made its
-                // first token 0.3-0.4 s later. A matrix not copied yet uses the file's rows, and
-                // the first generated token makes the rest.
-                if (next < toInterleave.size() && rounds > 0) {
+                // Copies once the rounds run compiled (they must not hold up the compiles), one
+                // between rounds. They stop with the rounds: copying on while the first prompt ran
+                // on the other threads made its first token 0.3-0.4 s later. A matrix not copied
+                // yet uses the file's rows, and the first generated token makes the rest.
+                boolean hot = lastRound < HOT_ROUND_NANOS;
+                if (hot && next < toInterleave.size()) {
                     if (toInterleave.get(next++).interleave(one)) {
                         packed++;
                     }
                 }
                 if (System.nanoTime() - t0 >= MAX_NANOS) {
-                    if (next >= toInterleave.size()) {
+                    if (!hot || next >= toInterleave.size()) {
                         break;
                     }
-                    continue;
+                    continue;   // rounds done: the remaining copies, one after another
                 }
+                long roundStart = System.nanoTime();
                 for (Sample s : samples) {
-                    // One activation row through matMul: the matVec kernels (of the file's rows, or of
-                    // an interleaved sample's copy), and never a copy of the sample made here.
-                    mm.matMul(s.matrix(), x, 1, y);
-                    if (s.batched()) {   // 5, 6, 7 rows: every tail of the 4-row kernel
-                        mm.matMul(s.matrix(), x, BATCH + 1 + rounds % 3, y);
+                    if (!s.interleaved()) {
+                        warm(mm, s, x, y);
                     }
                 }
                 // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
@@ -172,10 +178,33 @@ final class KernelWarmup {
                 Ops.axpy(0.5f, x, 0, u, 0, maxCols);
                 v[0] = Ops.dot(x, 0, u, 0, maxCols);
                 Ops.softmax(v, 0, Math.min(maxCols, 256));
+                lastRound = System.nanoTime() - roundStart;
+                // The interleaved samples' 8-row kernels once the others run compiled: prompts use
+                // them only where copies exist, and compiling them earlier made a short first
+                // prompt 0.1-0.25 s later.
+                if (hot) {
+                    for (Sample s : samples) {
+                        if (s.interleaved()) {
+                            warm(mm, s, x, y);
+                        }
+                    }
+                }
                 rounds++;
             }
         } catch (RuntimeException e) {
             // An optimization only: the real products report any real problem.
+        }
+    }
+
+    /**
+     * One activation row through matMul (the matVec kernels of the file's rows, or of an
+     * interleaved sample's copy; never a copy of the sample made here), and for matrices that
+     * prompts batch, 5, 6 and 7 rows: every tail of the 4-row kernel.
+     */
+    private void warm(MatMul mm, Sample s, float[] x, float[] y) {
+        mm.matMul(s.matrix(), x, 1, y);
+        if (s.batched()) {
+            mm.matMul(s.matrix(), x, BATCH + 1 + rounds % 3, y);
         }
     }
 
