@@ -51,6 +51,36 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
     /** Blocks allocated so far in each of the keys and the values (for tests). */
     abstract int allocatedBlocks();
 
+    /**
+     * {@link #move} for either element type: {@code keys[layer][block]} and the values are float[]
+     * or short[] blocks (null until first stored), {@code newBlock} makes an empty one.
+     */
+    final void moveRows(Object[][] keys, Object[][] values, java.util.function.Supplier<Object> newBlock,
+                        int from, int to, int count) {
+        for (int l = 0; l < keys.length; l++) {
+            for (int i = 0; i < count; i++) {
+                int s = from + i, d = to + i;   // to < from: front to back never overwrites a source
+                if (keys[l][block(d)] == null) {
+                    keys[l][block(d)] = newBlock.get();
+                    values[l][block(d)] = newBlock.get();
+                }
+                System.arraycopy(keys[l][block(s)], at(s), keys[l][block(d)], at(d), kvDim);
+                System.arraycopy(values[l][block(s)], at(s), values[l][block(d)], at(d), kvDim);
+            }
+        }
+    }
+
+    /** {@link #allocatedBlocks} for either element type. */
+    static int countBlocks(Object[][] keys) {
+        int c = 0;
+        for (Object[] layer : keys) {
+            for (Object b : layer) {
+                c += b != null ? 1 : 0;
+            }
+        }
+        return c;
+    }
+
     /** Bytes per cached token (keys and values of all layers). */
     static long bytesPerToken(Type type, int layers, int kvDim) {
         return 2L * layers * kvDim * (type == Type.F32 ? 4 : 2);
@@ -108,17 +138,7 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
         @Override
         void move(int from, int to, int count) {
-            for (int l = 0; l < keys.length; l++) {
-                for (int i = 0; i < count; i++) {
-                    int s = from + i, d = to + i;   // to < from: front to back never overwrites a source
-                    if (keys[l][block(d)] == null) {
-                        keys[l][block(d)] = new float[blockLength()];
-                        values[l][block(d)] = new float[blockLength()];
-                    }
-                    System.arraycopy(keys[l][block(s)], at(s), keys[l][block(d)], at(d), kvDim);
-                    System.arraycopy(values[l][block(s)], at(s), values[l][block(d)], at(d), kvDim);
-                }
-            }
+            moveRows(keys, values, () -> new float[blockLength()], from, to, count);
         }
 
         @Override
@@ -133,13 +153,7 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
         @Override
         int allocatedBlocks() {
-            int c = 0;
-            for (float[][] layer : keys) {
-                for (float[] b : layer) {
-                    c += b != null ? 1 : 0;
-                }
-            }
-            return c;
+            return countBlocks(keys);
         }
     }
 
@@ -191,17 +205,7 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
         @Override
         void move(int from, int to, int count) {
-            for (int l = 0; l < keys.length; l++) {
-                for (int i = 0; i < count; i++) {
-                    int s = from + i, d = to + i;   // to < from: front to back never overwrites a source
-                    if (keys[l][block(d)] == null) {
-                        keys[l][block(d)] = new short[blockLength()];
-                        values[l][block(d)] = new short[blockLength()];
-                    }
-                    System.arraycopy(keys[l][block(s)], at(s), keys[l][block(d)], at(d), kvDim);
-                    System.arraycopy(values[l][block(s)], at(s), values[l][block(d)], at(d), kvDim);
-                }
-            }
+            moveRows(keys, values, () -> new short[blockLength()], from, to, count);
         }
 
         @Override
@@ -224,13 +228,7 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
 
         @Override
         int allocatedBlocks() {
-            int c = 0;
-            for (short[][] layer : keys) {
-                for (short[] b : layer) {
-                    c += b != null ? 1 : 0;
-                }
-            }
-            return c;
+            return countBlocks(keys);
         }
     }
 }
