@@ -13,7 +13,7 @@ import jllm.kernels.Parallel;
 
 /**
  * Starts the JIT on the matrix kernels while the caller is still loading (building a 128k
- * tokenizer is single-threaded and takes most of a second, so a core is idle). Until C2 has
+ * tokenizer is single-threaded and takes a few hundred ms, so a core is idle). Until C2 has
  * compiled them, Vector API kernels run interpreted or in C1, where every vector is a heap object,
  * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
  *
@@ -21,17 +21,18 @@ import jllm.kernels.Parallel;
  * weight type and width, matrix-vector and matrix-matrix (batches of 5, 6 and 7 rows, so that
  * every tail of the 4-row matrix-matrix kernel runs before C2 compiles it: a branch never taken
  * would be compiled as a trap, and a short prompt would pay for the recompilation), with a private single-thread
- * {@link MatMul}, and runs the per-layer vector operations on scratch arrays; it shares no state
- * with the model. With the launcher's lowered compile threshold
+ * {@link MatMul}, and runs the per-layer vector operations on scratch arrays. With the launcher's
+ * lowered compile threshold
  * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
  * that is enough calls for C2. These rounds stop when the first forward pass begins (the real work
  * then finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or
  * when the model closes.
  *
- * <p>Between rounds the same thread makes the interleaved copies of the Q4_0 and Q4_K matrices
- * ({@link Matrix#interleave}), layer by layer, until the first forward pass begins; the first
- * generated token makes the rest. {@code -Djllm.warmup=false} turns all of it off; results do not
- * depend on it.
+ * <p>Once the rounds run compiled, the same thread also warms the 8-row kernels on interleaved
+ * copies of the samples and, one between rounds, makes the interleaved copies of the model's Q4_0
+ * and Q4_K matrices ({@link Matrix#interleave}, the only state it shares with the model), layer
+ * by layer, until the first forward pass begins; the first generated token makes the rest.
+ * {@code -Djllm.warmup=false} turns all of it off; results do not depend on it.
  */
 final class KernelWarmup {
     private static final int ROWS = 8;
@@ -42,7 +43,6 @@ final class KernelWarmup {
      * before): copies are made only then, so that they never hold up the compiles.
      */
     static final long HOT_ROUND_NANOS = 10_000_000L;
-
 
     private final Thread thread;
     private volatile boolean stop;
@@ -88,8 +88,7 @@ final class KernelWarmup {
         add(byKind, w.output(), false);
         List<Sample> all = new ArrayList<>(byKind.values());
         for (Sample sm : byKind.values()) {
-            // The same rows interleaved (Q4_0, Q4_K): the 8-row kernels, which read the copies
-            // made below, compile now too.
+            // The same rows interleaved (Q4_0, Q4_K), for the 8-row kernels that read the copies.
             Matrix m = sm.matrix();
             Matrix x8 = new Matrix(m.type(), m.rows(), m.cols(), m.data());
             try (Parallel one = new Parallel(1)) {
@@ -103,9 +102,10 @@ final class KernelWarmup {
 
     /**
      * The matrices whose interleaved copies (Q4_0, Q4_K) the warm-up makes, in the order a forward
-     * pass uses them. Made while the model loads, they serve the first prompt too: its products
-     * then take the 8-row kernels, about twice as fast for a short prompt as the tiled ones, and
-     * the first generated token no longer pays for them (0.4 s for a 1B model).
+     * pass uses them. Made while the model loads (all of them when it stays idle for a second or
+     * two, as in a chat), they serve prompts too: a short prompt's products then take the 8-row
+     * kernels, about twice as fast as the tiled ones, and the first generated token makes only
+     * the copies still missing (all of them cost 0.4 s for a 1B model).
      */
     static List<Matrix> toInterleave(ModelWeights w) {
         List<Matrix> out = new ArrayList<>();
