@@ -91,13 +91,30 @@ final class ByteReader {
 
     /** Reads a count (u64) that must be small enough that {@code count * minBytesEach} bytes can follow. */
     long count(String field, long minBytesEach) {
+        return count(field, -1, minBytesEach);
+    }
+
+    /**
+     * {@link #count} of element {@code index} of array {@code field} (its name, {@code
+     * field[index].length}, is built only for an error: a vocabulary has ~400k such counts);
+     * {@code index} -1: {@code field} itself.
+     */
+    long count(String field, int index, long minBytesEach) {
         long at = position;
-        long n = i64(field);
+        if (remaining() < 8) {
+            require(8, elementName(field, index));
+        }
+        long n = bytes.get(I64, position);
+        position += 8;
         if (n < 0 || (minBytesEach > 0 && n > remaining() / minBytesEach)) {
-            throw error(field, at, "count " + Long.toUnsignedString(n) + " cannot fit in the "
+            throw error(elementName(field, index), at, "count " + Long.toUnsignedString(n) + " cannot fit in the "
                     + remaining() + " bytes that follow");
         }
         return n;
+    }
+
+    private static String elementName(String field, int index) {
+        return index < 0 ? field : field + "[" + index + "].length";
     }
 
     /** Reads {@code length} bytes as UTF-8 (GGUF and safetensors strings are UTF-8 by spec). */

@@ -205,13 +205,8 @@ public final class GgufFile implements ModelFile {
 
     private static MetadataValue readValue(ByteReader in, String field, GgufValueType type, int depth) {
         return switch (type) {
-            case UINT8 -> new MetadataValue(type, (long) (in.u8(field) & 0xFF));
-            case INT8 -> new MetadataValue(type, (long) in.u8(field));
-            case UINT16 -> new MetadataValue(type, (long) (in.i16(field) & 0xFFFF));
-            case INT16 -> new MetadataValue(type, (long) in.i16(field));
-            case UINT32 -> new MetadataValue(type, in.i32(field) & 0xFFFFFFFFL);
-            case INT32 -> new MetadataValue(type, (long) in.i32(field));
-            case UINT64, INT64 -> new MetadataValue(type, in.i64(field));
+            case UINT8, INT8, UINT16, INT16, UINT32, INT32, UINT64, INT64 ->
+                    new MetadataValue(type, readInteger(in, field, type));
             case FLOAT32 -> new MetadataValue(type, in.f32(field));
             case FLOAT64 -> new MetadataValue(type, in.f64(field));
             case BOOL -> {
@@ -224,6 +219,20 @@ public final class GgufFile implements ModelFile {
             }
             case STRING -> new MetadataValue(type, in.utf8(in.count(field + ".length", 1), field));
             case ARRAY -> new MetadataValue(type, readArray(in, field, depth));
+        };
+    }
+
+    /** An integer of any width, widened to a long (unsigned types stay non-negative). */
+    private static long readInteger(ByteReader in, String field, GgufValueType type) {
+        return switch (type) {
+            case UINT8 -> in.u8(field) & 0xFF;
+            case INT8 -> in.u8(field);
+            case UINT16 -> in.i16(field) & 0xFFFF;
+            case INT16 -> in.i16(field);
+            case UINT32 -> in.i32(field) & 0xFFFFFFFFL;
+            case INT32 -> in.i32(field);
+            case UINT64, INT64 -> in.i64(field);
+            default -> throw new IllegalArgumentException(type + " is not an integer type");
         };
     }
 
@@ -266,17 +275,8 @@ public final class GgufFile implements ModelFile {
                 // are built only for an error message.
                 long start = in.position();
                 for (int i = 0; i < n; i++) {
-                    long at = in.position();
-                    if (in.remaining() < 8) {
-                        throw in.error(field + "[" + i + "].length", at, "needs 8 bytes but the file has only "
-                                + in.remaining() + " left (truncated or corrupt)");
-                    }
-                    long len = in.i64(field);
-                    if (len < 0 || len > in.remaining() || len > Integer.MAX_VALUE - 16) {
-                        throw in.error(field + "[" + i + "].length", at, "count " + Long.toUnsignedString(len)
-                                + " cannot fit in the " + in.remaining() + " bytes that follow");
-                    }
-                    in.seek(in.position() + len);
+                    long length = in.count(field, i, 1);   // before position(): it moves past the count
+                    in.seek(in.position() + length);
                 }
                 long bytes = in.position() - start;
                 if (bytes > Integer.MAX_VALUE - 16) {
@@ -296,15 +296,7 @@ public final class GgufFile implements ModelFile {
                 long[] a = new long[n];
                 in.require((long) n * et.minBytes(), field);
                 for (int i = 0; i < n; i++) {
-                    a[i] = switch (et) {
-                        case UINT8 -> in.u8(field) & 0xFF;
-                        case INT8 -> in.u8(field);
-                        case UINT16 -> in.i16(field) & 0xFFFF;
-                        case INT16 -> in.i16(field);
-                        case UINT32 -> in.i32(field) & 0xFFFFFFFFL;
-                        case INT32 -> in.i32(field);
-                        default -> in.i64(field);
-                    };
+                    a[i] = readInteger(in, field, et);
                 }
                 yield a;
             }
