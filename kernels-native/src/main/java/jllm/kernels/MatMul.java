@@ -29,7 +29,7 @@ public final class MatMul {
      * <ul>
      * <li>{@code VECTOR}: the Vector API kernels only (results equal {@link #matVec} per row).</li>
      * <li>{@code AUTO}: OpenBLAS sgemm where it wins (F32 weights from a batch of
-     *     {@link #AUTO_BLAS_BATCH} rows; other types from {@link #blasDequantBatch} rows, their
+     *     {@link #AUTO_BLAS_BATCH} rows; other types from 16 (K-quants) or 32 rows, their
      *     weights dequantized to F32 tiles and multiplied with the float activation, as llama.cpp's
      *     BLAS backend does) when it loads, else silently the Vector API.</li>
      * <li>{@code BLAS}: as AUTO, but every F32 matrix-matrix product (batch 2+) goes to sgemm;
@@ -59,10 +59,14 @@ public final class MatMul {
      * 1B model's matrices, 2 threads, ms per activation row of an 8192x2048 matrix, BLAS vs vector:
      * Q4_K at 16 rows 0.68 vs 0.89, at 32 0.41 vs 0.88; Q6_K at 32 0.49 vs 0.68; Q8_0 at 32 0.42 vs
      * 0.56; Q4_0 at 32 0.61 vs 0.60, at 48 0.44 vs 0.62 (one thread at 32: 0.81 vs 1.37); 16 rows of
-     * Q4_0 or Q8_0 are faster in the Vector API. A matrix with an interleaved copy (Q4_0 from 64
-     * rows, Q4_K from 32) keeps its 8-row kernels longer.
+     * Q4_0 or Q8_0 are faster in the Vector API. A matrix with an interleaved copy keeps its 8-row
+     * kernels, row by row, longer (copy vs BLAS: Q4_0 at 32 rows 0.32 vs 0.46, at 48 0.32 vs 0.35,
+     * at 64 0.32 vs 0.30; Q4_K at 24 0.48 vs 0.54, at 32 0.48 vs 0.45).
      */
-    public static int blasDequantBatch(GgmlType t) {
+    static int blasDequantBatch(GgmlType t, boolean interleaved) {
+        if (interleaved) {
+            return t == GgmlType.Q4_0 ? 64 : 32;
+        }
         return switch (t) {
             case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> 16;
             default -> 32;
@@ -158,10 +162,13 @@ public final class MatMul {
     public void matVec(Matrix w, float[] x, int xOffset, float[] y, int yOffset) {
         Objects.checkFromIndexSize(xOffset, w.cols(), x.length);
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
-        int kind = Activation.kindFor(w.type());
-        act.prepare(kind, x, xOffset, w.cols(), 0, 1);
         // Q4_0, Q4_K: the first product interleaves the rows (once per matrix), every product reads that.
-        MemorySegment x8 = w.interleaved(pool);
+        oneRow(w, w.interleaved(pool), Activation.kindFor(w.type()), x, xOffset, y, yOffset);
+    }
+
+    /** One activation row through the matrix-vector kernels (of the copy x8 where not null). */
+    private void oneRow(Matrix w, MemorySegment x8, int kind, float[] x, int xOffset, float[] y, int yOffset) {
+        act.prepare(kind, x, xOffset, w.cols(), 0, 1);
         run(w, x8, kind, x, xOffset, y, yOffset, 1);
     }
 
@@ -201,8 +208,7 @@ public final class MatMul {
         MemorySegment x8 = w.interleavedIfMade();
         if (batch > 1 && rowByRow(w, x8)) {
             for (int b = 0; b < batch; b++) {
-                act.prepare(kind, x, b * w.cols(), w.cols(), 0, 1);
-                run(w, x8, kind, x, b * w.cols(), y, b * w.rows(), 1);
+                oneRow(w, x8, kind, x, b * w.cols(), y, b * w.rows());
             }
             return;
         }
@@ -227,20 +233,15 @@ public final class MatMul {
     /**
      * Whether a batched product goes to OpenBLAS: F32 weights from batch 2 ({@code BLAS}) or
      * {@link #AUTO_BLAS_BATCH} ({@code AUTO}); other types (dequantized to F32 tiles first, float
-     * activations as llama.cpp's BLAS path does) from {@link #blasDequantBatch} with either.
+     * activations as llama.cpp's BLAS path does) from {@link #blasDequantBatch} rows with either.
      */
     private boolean useBlas(Matrix w, int batch) {
         GgmlType t = w.type();
         if (t == GgmlType.F32) {
             return batch >= (backend == Backend.BLAS ? 2 : AUTO_BLAS_BATCH);
         }
-        if (w.interleavedIfMade() != null) {
-            // Row by row through the 8-row kernels beats BLAS further (2 threads, ms per activation
-            // row of an 8192x2048 matrix, copy vs BLAS: Q4_0 at 32 rows 0.32 vs 0.46, at 48 0.32 vs
-            // 0.35, at 64 0.32 vs 0.30; Q4_K at 24 0.48 vs 0.54, at 32 0.48 vs 0.45).
-            return batch >= (t == GgmlType.Q4_0 ? 64 : 32);
-        }
-        return batch >= blasDequantBatch(t) && jllm.formats.quant.QuantCodecs.canDequantize(t);
+        return batch >= blasDequantBatch(t, w.interleavedIfMade() != null)
+                && jllm.formats.quant.QuantCodecs.canDequantize(t);
     }
 
     /** Floats of one thread's dequantized weight tile (4 MiB). */

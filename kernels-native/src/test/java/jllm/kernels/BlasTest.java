@@ -85,7 +85,7 @@ class BlasTest {
     @org.junit.jupiter.params.provider.EnumSource(value = GgmlType.class, names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void dequantizedBlasMatchesFloatReference(GgmlType t) {
         assumeTrue(Blas.load().isPresent(), "OpenBLAS not loadable");
-        int rows = 70, cols = 512, batch = MatMul.blasDequantBatch(t) + 3;
+        int rows = 70, cols = 512, batch = MatMul.blasDequantBatch(t, false) + 3;
         Matrix w = KernelChecks.randomMatrix(t, rows, cols, 8);
         float[] x = random(batch * cols, 9);
         float[] yb = new float[batch * rows], yv = new float[batch * rows];
