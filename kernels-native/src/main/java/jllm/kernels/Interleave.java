@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import jllm.formats.GgmlType;
 
-/** The weight types whose matrix-vector kernels read 8 rows interleaved: {@link Q4_0x8}, {@link Q4_Kx8}. */
+/** The weight types whose matrix-vector kernels read 8 rows interleaved: {@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}. */
 final class Interleave {
     private Interleave() {}
 
@@ -15,7 +15,7 @@ final class Interleave {
 
     /** Whether matVec with this matrix makes and reads an interleaved copy. */
     static boolean applies(Matrix m) {
-        return Q4_0x8.applies(m) || Q4_Kx8.applies(m);
+        return Q4_0x8.applies(m) || Q4_Kx8.applies(m) || Q6_Kx8.applies(m);
     }
 
     /** Interleaves one group: 8 rows of rowBytes back to back in {@code in}, into {@code out}; false when a scale is infinite or NaN. */
@@ -32,9 +32,11 @@ final class Interleave {
      */
     static MemorySegment pack(Matrix m, Parallel pool) {
         int cols = m.cols();
-        GroupPacker packer = m.type() == GgmlType.Q4_K
-                ? (in, rb, out) -> Q4_Kx8.packGroup(in, rb, cols / 256, out)
-                : (in, rb, out) -> Q4_0x8.packGroup(in, rb, cols / 32, out);
+        GroupPacker packer = switch (m.type()) {
+            case Q4_K -> (in, rb, out) -> Q4_Kx8.packGroup(in, rb, cols / 256, out);
+            case Q6_K -> (in, rb, out) -> Q6_Kx8.packGroup(in, rb, cols / 256, out);
+            default -> (in, rb, out) -> Q4_0x8.packGroup(in, rb, cols / 32, out);
+        };
         long gb = groupBytes(m.type(), cols), rb = m.rowBytes();
         MemorySegment out;
         try {
@@ -60,7 +62,11 @@ final class Interleave {
 
     /** Bytes of one group of 8 rows in the copy. */
     static long groupBytes(GgmlType t, int cols) {
-        return t == GgmlType.Q4_K ? Q4_Kx8.groupBytes(cols) : ROWS * t.rowBytes(cols);
+        return switch (t) {
+            case Q4_K -> Q4_Kx8.groupBytes(cols);
+            case Q6_K -> Q6_Kx8.groupBytes(cols);
+            default -> ROWS * t.rowBytes(cols);
+        };
     }
 
     /**
@@ -73,10 +79,10 @@ final class Interleave {
         if (g != loaded) {
             MemorySegment.copy(x8, ValueLayout.JAVA_BYTE, g * gb, group, 0, (int) gb);
         }
-        if (t == GgmlType.Q4_K) {
-            Q4_Kx8.unpackRow(group, 0, cols / 256, r % ROWS, row, 0);
-        } else {
-            Q4_0x8.unpackRow(group, 0, cols / 32, r % ROWS, row, 0);
+        switch (t) {
+            case Q4_K -> Q4_Kx8.unpackRow(group, 0, cols / 256, r % ROWS, row, 0);
+            case Q6_K -> Q6_Kx8.unpackRow(group, 0, cols / 256, r % ROWS, row, 0);
+            default -> Q4_0x8.unpackRow(group, 0, cols / 32, r % ROWS, row, 0);
         }
         return g;
     }

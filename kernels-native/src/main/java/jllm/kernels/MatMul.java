@@ -61,11 +61,16 @@ public final class MatMul {
      * 0.56; Q4_0 at 32 0.61 vs 0.60, at 48 0.44 vs 0.62 (one thread at 32: 0.81 vs 1.37); 16 rows of
      * Q4_0 or Q8_0 are faster in the Vector API. A matrix with an interleaved copy keeps its 8-row
      * kernels, row by row, longer (copy vs BLAS: Q4_0 at 32 rows 0.32 vs 0.46, at 48 0.32 vs 0.35,
-     * at 64 0.32 vs 0.30; Q4_K at 24 0.48 vs 0.54, at 32 0.48 vs 0.45).
+     * at 64 0.32 vs 0.30; Q4_K at 24 0.48 vs 0.54, at 32 0.48 vs 0.45; Q6_K, 2048x8192, at 32 0.48
+     * vs 0.54, at 40 0.48 vs 0.46).
      */
     static int blasDequantBatch(GgmlType t, boolean interleaved) {
         if (interleaved) {
-            return t == GgmlType.Q4_0 ? 64 : 32;
+            return switch (t) {
+                case Q4_0 -> 64;
+                case Q6_K -> 40;
+                default -> 32;
+            };
         }
         return switch (t) {
             case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> 16;
@@ -288,6 +293,15 @@ public final class MatMul {
             long gb = Interleave.groupBytes(w.type(), cols);
             sc.ensure((int) gb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
             sc.ensureRow((int) rb + 64);
+            if (w.type() == GgmlType.Q6_K) {   // a group at a time, its rows in [r0, r0+n)
+                for (int r = r0; r < r0 + n; ) {
+                    int lo = r % Interleave.ROWS, hi = Math.min(Interleave.ROWS, lo + r0 + n - r);
+                    MemorySegment.copy(x8, java.lang.foreign.ValueLayout.JAVA_BYTE, r / Interleave.ROWS * gb, sc.w, 0, (int) gb);
+                    Q6_Kx8.dequantizeRows(sc.w, 0, cols / 256, lo, hi, out, (r - r0) * cols, cols);
+                    r += hi - lo;
+                }
+                return;
+            }
             int loaded = -1;
             for (int r = 0; r < n; r++) {
                 loaded = Interleave.unpackRow(w.type(), x8, gb, cols, r0 + r, loaded, sc.w, sc.row);
@@ -309,7 +323,7 @@ public final class MatMul {
         }
     }
 
-    /** x8: the interleaved copy (Q4_0, Q4_K) to read instead of the rows, or null. */
+    /** x8: the interleaved copy (Q4_0, Q4_K, Q6_K; batch 1 only) to read instead of the rows, or null. */
     private void run(Matrix w, MemorySegment x8, int kind, float[] x, int xOff, float[] y, int yOff, int batch) {
         boolean groups = x8 != null && batch == 1;   // the interleaved matVec works in groups of 8 rows
         if (batch == 1) {   // the 16-bit matVec kernels read the codes as shorts
@@ -437,18 +451,14 @@ public final class MatMul {
         int n = j.cols;
         int rb = (int) j.rowBytes;
         int kind = RowKernels.kind(j.type);
-        if (j.interleaved) {
+        if (j.interleaved) {   // batch 1 (matMul goes row by row where a copy exists); from, to: groups
             long gb = Interleave.groupBytes(j.type, n);
-            if (j.batch == 1) {   // from, to: groups
-                if (kind == RowKernels.KQ4_K) {
-                    RowLoops.matVecQ4_Kx8(j.w, gb, from, to, sc.acc8, sc.tot, act, n, j.y, j.yOff);
-                } else {
-                    RowLoops.matVecQ4_0x8(j.w, gb, from, to, sc.tot, act, n, j.y, j.yOff);
-                }
+            if (kind == RowKernels.KQ4_K) {
+                RowLoops.matVecQ4_Kx8(j.w, gb, from, to, sc.acc8, sc.tot, act, n, j.y, j.yOff);
+            } else if (kind == RowKernels.KQ6_K) {
+                RowLoops.matVecQ6_Kx8(j.w, gb, from, to, sc.acc8, sc.tot, act, n, j.y, j.yOff);
             } else {
-                sc.ensure((int) gb + 64, RowKernels.ROW_CHUNK * n, RowKernels.ROW_CHUNK * RowKernels.metaPerRow(kind, n));
-                sc.ensureRow(rb + 64);
-                RowLoops.matMulX8(kind, j.w, gb, from, to, sc.w, sc.row, sc.c, sc.m, act, n, j.batch, j.y, j.yOff, j.rows);
+                RowLoops.matVecQ4_0x8(j.w, gb, from, to, sc.tot, act, n, j.y, j.yOff);
             }
             return;
         }

@@ -11,11 +11,12 @@ import jllm.formats.TensorData;
  * {@code type.rowBytes(cols)} bytes, rows back to back. The bytes are read in place (typically a
  * slice of a memory-mapped model file); nothing is decoded ahead of time.
  *
- * <p>One exception, for speed: the first matrix-vector product with a Q4_0 or Q4_K matrix makes
- * it an interleaved copy (eight rows block by block, as llama.cpp's CPU backend does at load), in
- * native memory of about the same size, and every later product reads that copy; the mapped
- * pages of the file are then released ({@link MemorySegment#unload}), so the resident size stays
- * about that of the file. {@link #data()} always returns the file's rows.
+ * <p>One exception, for speed: the first matrix-vector product with a Q4_0, Q4_K or Q6_K matrix
+ * makes it an interleaved copy (eight rows block by block, as llama.cpp's CPU backend does at
+ * load), in native memory of about the same size (Q6_K: 1.3 times, its codes unpacked to bytes),
+ * and every later product reads that copy; the mapped pages of the file are then released
+ * ({@link MemorySegment#unload}), so the resident size stays about that of the file (plus a
+ * third of the Q6_K matrices). {@link #data()} always returns the file's rows.
  */
 public final class Matrix {
     private final GgmlType type;
@@ -96,8 +97,8 @@ public final class Matrix {
     }
 
     /**
-     * Makes the interleaved copy now, on the pool's threads, where this matrix has one (Q4_0 and
-     * Q4_K, rows a multiple of 8, 256-bit vectors or wider); returns whether it has one. The first
+     * Makes the interleaved copy now, on the pool's threads, where this matrix has one (Q4_0, Q4_K
+     * and Q6_K, rows a multiple of 8, 256-bit vectors or wider); returns whether it has one. The first
      * matrix-vector product makes it anyway; made ahead (while a model loads), prompts use it too.
      */
     public boolean interleave(Parallel pool) {

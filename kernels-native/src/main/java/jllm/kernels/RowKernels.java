@@ -163,24 +163,6 @@ final class RowKernels {
         dotChunk(kind, c, m, meta, a, r0, r1, n, batch, y, yOff, ys);
     }
 
-    /**
-     * {@link #rowChunk} for rows interleaved by {@link Interleave} (kind KQ4_0 or KQ4_K; in w,
-     * groups of 8 rows of gb bytes): each group is copied once into wb, each row is put back in
-     * the file's encoding in {@code row} and decoded as usual, so the results are the same as
-     * from the file's rows.
-     */
-    static void rowChunkX8(int kind, java.lang.foreign.MemorySegment w, long gb, int r0, int r1, byte[] wb, byte[] row,
-                           float[] c, float[] m, Activation a, int n, int batch, float[] y, int yOff, int ys) {
-        jllm.formats.GgmlType t = kind == KQ4_K ? jllm.formats.GgmlType.Q4_K : jllm.formats.GgmlType.Q4_0;
-        int meta = metaPerRow(kind, n);
-        int loaded = -1;
-        for (int r = r0; r < r1; r++) {
-            loaded = Interleave.unpackRow(t, w, gb, n, r, loaded, wb, row);
-            decode(kind, row, c, (r - r0) * n, m, (r - r0) * meta, n);
-        }
-        dotChunk(kind, c, m, meta, a, r0, r1, n, batch, y, yOff, ys);
-    }
-
     /** Rows [r0, r1), decoded into c and m, times every activation row, four at a time. */
     private static void dotChunk(int kind, float[] c, float[] m, int meta, Activation a, int r0, int r1, int n, int batch,
                                  float[] y, int yOff, int ys) {
@@ -390,6 +372,43 @@ final class RowKernels {
             FloatVector.fromArray(F, tot, 0).add(plus.sub(minus)).intoArray(tot, 0);
         }
         System.arraycopy(tot, 0, y, yi, 8);
+    }
+
+    /**
+     * Eight Q6_K rows interleaved as {@link Q6_Kx8} lays them out (signed codes, one group at
+     * byte g of the copy w, read in place, see {@link #q4_0x8}) times the Q8_K activation (codes
+     * in pairs, qp, as {@link Activation#pairCodes} makes them), into y[yi .. yi+8), bit for bit as
+     * {@link #q6_Ks}: per super-block the exact integer sum (code x sub-block scale x activation
+     * code), then {@code total += (d_w d_x) isum}, row r in float lane r.
+     *
+     * <p>One 16-byte step holds two columns of each row, in 16-bit lanes 2r and 2r+1, times a
+     * broadcast code pair. A sub-block's 8 steps add 8 products a lane of at most 32 x 127:
+     * exact in 16 bits. acc, tot: this thread's scratch (no vector is carried around a loop).
+     */
+    static void q6_Kx8(MemorySegment w, long g, int[] qp, float[] d, int nsb, float[] y, int yi, int[] acc, float[] tot) {
+        FloatVector.zero(F).intoArray(tot, 0);
+        for (int i = 0; i < nsb; i++) {
+            long o = g + (long) Q6_Kx8.SB_BYTES * i;
+            IntVector.zero(I8).intoArray(acc, 0);
+            for (int j = 0; j < 16; j++) {
+                long q = o + 144 + 128 * j;
+                int p = 128 * i + 8 * j;
+                ShortVector s = q6Step(w, q, qp, p).add(q6Step(w, q + 16, qp, p + 1))
+                        .add(q6Step(w, q + 32, qp, p + 2).add(q6Step(w, q + 48, qp, p + 3)))
+                        .add(q6Step(w, q + 64, qp, p + 4).add(q6Step(w, q + 80, qp, p + 5))
+                                .add(q6Step(w, q + 96, qp, p + 6).add(q6Step(w, q + 112, qp, p + 7))));
+                rowSums(s).mul(bytes8(w, o + 16 + 8 * j)).add(IntVector.fromArray(I8, acc, 0)).intoArray(acc, 0);
+            }
+            FloatVector isum = (FloatVector) IntVector.fromArray(I8, acc, 0).convertShape(VectorOperators.I2F, F, 0);
+            halves8(w, o).mul(d[i]).mul(isum).add(FloatVector.fromArray(F, tot, 0)).intoArray(tot, 0);
+        }
+        System.arraycopy(tot, 0, y, yi, 8);
+    }
+
+    /** One step of {@link #q6_Kx8}: the 16 signed codes at w[o] times code pair qp[p]. */
+    private static ShortVector q6Step(MemorySegment w, long o, int[] qp, int p) {
+        return ((ShortVector) ByteVector.fromMemorySegment(B16, w, o, ByteOrder.LITTLE_ENDIAN)
+                .convertShape(VectorOperators.B2S, S16, 0)).mul(pair(qp, p));
     }
 
     private static final VectorSpecies<Byte> B32 = ByteVector.SPECIES_256;

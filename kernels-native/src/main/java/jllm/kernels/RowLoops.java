@@ -68,11 +68,11 @@ final class RowLoops {
         }
     }
 
-    /** {@link #matMul} for rows interleaved by {@link Interleave} (kind KQ4_0 or KQ4_K, gb bytes a group). */
-    static void matMulX8(int kind, MemorySegment w, long gb, int from, int to, byte[] wb, byte[] row, float[] c, float[] m,
-                         Activation a, int n, int batch, float[] y, int yOff, int ys) {
-        for (int r0 = from; r0 < to; r0 += RowKernels.ROW_CHUNK) {
-            RowKernels.rowChunkX8(kind, w, gb, r0, Math.min(to, r0 + RowKernels.ROW_CHUNK), wb, row, c, m, a, n, batch, y, yOff, ys);
+    /** {@link #matVecQ4_0x8} for Q6_K ({@link Q6_Kx8}); acc, tot: this thread's scratch. */
+    static void matVecQ6_Kx8(MemorySegment w, long gb, int g0, int g1, int[] acc, float[] tot, Activation a, int n,
+                             float[] y, int yOff) {
+        for (int g = g0; g < g1; g++) {
+            dotQ6_Kx8(w, g * gb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
@@ -149,6 +149,10 @@ final class RowLoops {
 
     private static void dotQ4_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
         RowKernels.q4_Kx8(w, g, a.qk4, a.bsum32, a.d, n / 256, y, yi, acc, tot);
+    }
+
+    private static void dotQ6_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
+        RowKernels.q6_Kx8(w, g, a.qp, a.d, n / 256, y, yi, acc, tot);
     }
 
     static final boolean TWO_ROWS = !"false".equals(System.getProperty("jllm.q4.rows2"));

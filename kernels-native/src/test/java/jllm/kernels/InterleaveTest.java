@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import jllm.formats.GgmlType;
 
-/** The interleaved copies ({@link Q4_0x8}, {@link Q4_Kx8}) and their 8-row matVec kernels. */
+/** The interleaved copies ({@link Q4_0x8}, {@link Q4_Kx8}, {@link Q6_Kx8}) and their 8-row matVec kernels. */
 class InterleaveTest {
     static Parallel one, two;
 
@@ -118,9 +118,9 @@ class InterleaveTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = GgmlType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void matMulGivesTheSameResultsBeforeAndAfterTheCopy(GgmlType t) {
-        assumeTrue(Q4_0x8.ENABLED && Q4_Kx8.ENABLED, "needs 256-bit vectors");
+        assumeTrue(Q4_0x8.ENABLED && Q4_Kx8.ENABLED && Q6_Kx8.ENABLED, "needs 256-bit vectors");
         // Batches below and above the BLAS threshold (the dequantizing BLAS path reads the copy too).
         for (MatMul.Backend backend : new MatMul.Backend[] {MatMul.Backend.VECTOR, MatMul.Backend.AUTO}) {
             for (int batch : new int[] {3, 70}) {
@@ -215,5 +215,89 @@ class InterleaveTest {
                 assertThat(again).isEqualTo(want);
             }
         }
+    }
+
+    /** Q6_K rows of random bytes (every code, every scale from -128 to 127) with finite d's. */
+    private static byte[] randomQ6KRows(int rows, int cols, long seed) {
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
+        byte[] b = new byte[rows * (int) GgmlType.Q6_K.rowBytes(cols)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) rnd.nextInt(256);
+        }
+        for (int o = 0; o < b.length; o += 210) {
+            b[o + 208] = (byte) rnd.nextInt(256);   // d: a small half of either sign
+            b[o + 209] = (byte) (0x10 + rnd.nextInt(8) | (rnd.nextBoolean() ? 0x80 : 0));
+        }
+        return b;
+    }
+
+    @Test
+    void q6KUnpackingAGroupGivesBackEveryRowForAnyBytes() {
+        int cols = 512, rb = (int) GgmlType.Q6_K.rowBytes(cols), nsb = cols / 256;
+        byte[] in = randomQ6KRows(8, cols, 11);
+        byte[] packed = new byte[(int) Q6_Kx8.groupBytes(cols)];
+        assertThat(Q6_Kx8.packGroup(in, rb, nsb, packed)).isTrue();
+        for (int r = 0; r < 8; r++) {
+            byte[] row = new byte[rb];
+            java.util.Arrays.fill(row, (byte) -1);   // unpacking must set every byte
+            Q6_Kx8.unpackRow(packed, 0, nsb, r, row, 0);
+            assertThat(row).as("row %d", r).isEqualTo(java.util.Arrays.copyOfRange(in, r * rb, (r + 1) * rb));
+        }
+        in[5 * rb + 210 + 209] = 0x7C;   // an infinite d
+        assertThat(Q6_Kx8.packGroup(in, rb, nsb, packed)).isFalse();
+    }
+
+    @Test
+    void interleavedQ6KMatVecEqualsTheRowKernelsBitForBit() {
+        assumeTrue(Q6_Kx8.ENABLED, "needs 256-bit vectors");
+        int[][] shapes = {{8, 256}, {24, 512}, {64, 2048}, {16, 8192}};
+        for (Parallel pool : new Parallel[] {one, two}) {
+            for (int[] s : shapes) {
+                for (boolean anyBytes : new boolean[] {false, true}) {
+                    Matrix m = anyBytes
+                            ? new Matrix(GgmlType.Q6_K, s[0], s[1], MemorySegment.ofArray(randomQ6KRows(s[0], s[1], s[0] + s[1])))
+                            : KernelChecks.randomMatrix(GgmlType.Q6_K, s[0], s[1], s[0] * 7 + s[1]);
+                    float[] x = KernelChecks.randomActivation(s[1], 8);
+                    assertMatVecFromTheCopyEqualsTheRows(m, x, pool);
+                }
+            }
+        }
+    }
+
+    @Test
+    void q6KSixteenBitSumsHoldTheLargestProducts() {
+        assumeTrue(Q6_Kx8.ENABLED, "needs 256-bit vectors");
+        // Every code -32 (ql = qh = 0) and every activation code -127 (equal positive inputs):
+        // 8 products of 4064 in each 16-bit lane, 32512, the most a lane can hold; scales of -128.
+        int cols = 512, rb = (int) GgmlType.Q6_K.rowBytes(cols);
+        byte[] b = new byte[16 * rb];
+        for (int o = 0; o < b.length; o += 210) {
+            java.util.Arrays.fill(b, o + 192, o + 208, (byte) -128);
+            b[o + 209] = 0x14;
+        }
+        float[] x = new float[cols];
+        java.util.Arrays.fill(x, 0.75f);
+        Matrix m = new Matrix(GgmlType.Q6_K, 16, cols, MemorySegment.ofArray(b));
+        float[] y = assertMatVecFromTheCopyEqualsTheRows(m, x, two);
+        assertThat(y[0]).isNotZero().isEqualTo(y[15]);
+    }
+
+    /** matVec from the copy equals matMul of one row before the copy (the row kernels), bit for bit; returns it. */
+    private static float[] assertMatVecFromTheCopyEqualsTheRows(Matrix m, float[] x, Parallel pool) {
+        MatMul mm = new MatMul(pool, MatMul.Backend.VECTOR);
+        float[] want = new float[m.rows()];
+        mm.matMul(m, x, 1, want);
+        assertThat(m.interleavedIfMade()).isNull();
+        float[] y = new float[m.rows()];
+        mm.matVec(m, x, y);
+        assertThat(m.interleavedIfMade()).as("%s", m).isNotNull();
+        for (int r = 0; r < m.rows(); r++) {
+            assertThat(Float.floatToRawIntBits(y[r])).as("%s row %d (%d threads)", m, r, pool.threads())
+                    .isEqualTo(Float.floatToRawIntBits(want[r]));
+        }
+        float[] again = new float[m.rows()];
+        mm.matMul(m, x, 1, again);   // the row path now reads the copy
+        assertThat(again).isEqualTo(want);
+        return y;
     }
 }

@@ -29,8 +29,8 @@ import jllm.kernels.Parallel;
  * when the model closes.
  *
  * <p>Once the rounds run compiled, the same thread also warms the 8-row kernels on interleaved
- * copies of the samples and, one between rounds, makes the interleaved copies of the model's Q4_0
- * and Q4_K matrices ({@link Matrix#interleave}, the only state it shares with the model), layer
+ * copies of the samples and, one between rounds, makes the interleaved copies of the model's Q4_0,
+ * Q4_K and Q6_K matrices ({@link Matrix#interleave}, the only state it shares with the model), layer
  * by layer, until the first forward pass begins; the first generated token makes the rest.
  * {@code -Djllm.warmup=false} turns all of it off; results do not depend on it.
  */
@@ -88,7 +88,7 @@ final class KernelWarmup {
         add(byKind, w.output(), false);
         List<Sample> all = new ArrayList<>(byKind.values());
         for (Sample sm : byKind.values()) {
-            // The same rows interleaved (Q4_0, Q4_K), for the 8-row kernels that read the copies.
+            // The same rows interleaved (Q4_0, Q4_K, Q6_K), for the 8-row kernels that read the copies.
             Matrix m = sm.matrix();
             Matrix x8 = new Matrix(m.type(), m.rows(), m.cols(), m.data());
             try (Parallel one = new Parallel(1)) {
@@ -101,7 +101,7 @@ final class KernelWarmup {
     }
 
     /**
-     * The matrices whose interleaved copies (Q4_0, Q4_K) the warm-up makes, in the order a forward
+     * The matrices whose interleaved copies (Q4_0, Q4_K, Q6_K) the warm-up makes, in the order a forward
      * pass uses them. Made while the model loads (all of them when it stays idle for a second or
      * two, as in a chat), they serve prompts too: a short prompt's products then take the 8-row
      * kernels, about twice as fast as the tiled ones, and the first generated token makes only
@@ -111,15 +111,20 @@ final class KernelWarmup {
         List<Matrix> out = new ArrayList<>();
         for (ModelWeights.Layer l : w.layers()) {
             for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
-                if (m != null && (m.type() == GgmlType.Q4_0 || m.type() == GgmlType.Q4_K)) {
+                if (m != null && hasCopy(m.type())) {
                     out.add(m);
                 }
             }
         }
-        if (w.output().type() == GgmlType.Q4_0 || w.output().type() == GgmlType.Q4_K) {
+        if (hasCopy(w.output().type())) {
             out.add(w.output());
         }
         return out;
+    }
+
+    /** The types whose matrix-vector kernels read interleaved copies. */
+    private static boolean hasCopy(GgmlType t) {
+        return t == GgmlType.Q4_0 || t == GgmlType.Q4_K || t == GgmlType.Q6_K;
     }
 
     private static void add(Map<String, Sample> byKind, Matrix m, boolean batched) {

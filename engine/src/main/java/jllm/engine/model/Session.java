@@ -130,7 +130,7 @@ public final class Session {
     private final int[] single = new int[1];
     /**
      * Whether this step is one generated token. Only such steps use matVec: its first call with a
-     * Q4_0/Q4_K matrix makes the interleaved copy (half a second for a 1B model), which belongs
+     * Q4_0/Q4_K/Q6_K matrix makes the interleaved copy (half a second for a 1B model), which belongs
      * to the first generated token, not to the prompt (whose last layer and output also run a
      * single row). matMul with one row runs the same row kernels without making the copy.
      */

@@ -1,0 +1,135 @@
+package jllm.kernels;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+import jllm.formats.GgmlType;
+
+/**
+ * Q6_K weights interleaved eight rows at a time for the matrix-vector kernel
+ * {@link RowKernels#q6_Kx8}, with every 6-bit code unpacked to a signed byte (code - 32): the
+ * kernel then widens and multiplies, where the row kernel rebuilds each code from a nibble and
+ * two high bits (about 3 times the vector operations, plus a copy of each row to the heap).
+ *
+ * <p>The price is memory: 8 x 274 bytes per 256-column super-block against the file's 8 x 210
+ * (1.3 times the matrix; for a 1B Q4_K_M model, whose Q6_K matrices take 330 MB, 100 MB more).
+ * {@code -Djllm.q6k.interleave=false} turns it off.
+ *
+ * <p>Group g holds rows 8g..8g+7 as one {@link #SB_BYTES}-byte unit per super-block:
+ * <pre>
+ *   [0, 16)       the 8 rows' d (F16), row r at 2r
+ *   [16, 144)     the int8 scales: sub-block j (columns 16j..16j+15) of row r at 16 + 8j + r
+ *   [144, 2192)   codes - 32 as int8: sub-block j in 8 steps of 16 bytes; step t holds columns
+ *                 16j+2t and 16j+2t+1 of every row, row r at 144 + 128j + 16t + 2r (and +1)
+ * </pre>
+ */
+final class Q6_Kx8 {
+    private Q6_Kx8() {}
+
+    static final int ROWS = 8;
+    /** Bytes of one 256-column super-block of a group. */
+    static final int SB_BYTES = 2192;
+    private static final int ROW_SB = 210;
+    private static final int QUANTS = 144;
+
+    /** Whether Q6_K matrix-vector products interleave: 256-bit vectors; {@code -Djllm.q6k.interleave=false} turns it off. */
+    static final boolean ENABLED = Simd.ENABLED && Simd.BITS >= 256
+            && !"false".equals(System.getProperty("jllm.q6k.interleave"));
+
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+
+    static boolean applies(Matrix m) {
+        return ENABLED && m.type() == GgmlType.Q6_K && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
+    }
+
+    /** Bytes of one group of 8 rows of {@code cols} columns. */
+    static long groupBytes(int cols) {
+        return (long) SB_BYTES * (cols / 256);
+    }
+
+    /**
+     * Column e (0..255) of a super-block: the code's low 4 bits are in ql byte 64h + l (low nibble
+     * for k = 0, 1; high for k = 2, 3, with e = 128h + 32k + l, byte l + 32 for odd k), its high 2
+     * bits in qh byte 32h + l at bit 2k (ggml's dequantize_row_q6_K).
+     */
+    private static int qlByte(int e) {
+        return 64 * (e >> 7) + (e & 31) + 32 * ((e >> 5) & 1);
+    }
+
+    private static int qlShift(int e) {
+        return 4 * ((e >> 6) & 1);
+    }
+
+    private static int qhByte(int e) {
+        return 128 + 32 * (e >> 7) + (e & 31);
+    }
+
+    private static int qhShift(int e) {
+        return 2 * ((e >> 5) & 3);
+    }
+
+    /** Interleaves 8 rows of {@code rowBytes} back to back in {@code in}; false when a d is infinite or NaN. */
+    static boolean packGroup(byte[] in, int rowBytes, int nsb, byte[] out) {
+        boolean finite = true;
+        for (int i = 0; i < nsb; i++) {
+            int o = SB_BYTES * i;
+            for (int r = 0; r < ROWS; r++) {
+                int src = r * rowBytes + ROW_SB * i;
+                short d = (short) SHORT.get(in, src + 208);
+                finite &= (d & 0x7C00) != 0x7C00;
+                SHORT.set(out, o + 2 * r, d);
+                for (int j = 0; j < 16; j++) {
+                    out[o + 16 + 8 * j + r] = in[src + 192 + j];
+                }
+                for (int e = 0; e < 256; e++) {
+                    int lo = (in[src + qlByte(e)] >> qlShift(e)) & 0x0F;
+                    int hi = (in[src + qhByte(e)] >> qhShift(e)) & 0x03;
+                    out[o + QUANTS + 16 * (e >> 1) + 2 * r + (e & 1)] = (byte) ((lo | hi << 4) - 32);
+                }
+            }
+        }
+        return finite;
+    }
+
+    /** Row r (0..7) of an interleaved group back in the file's Q6_K encoding, at row[ro..]. */
+    static void unpackRow(byte[] group, int go, int nsb, int r, byte[] row, int ro) {
+        for (int i = 0; i < nsb; i++) {
+            int o = go + SB_BYTES * i, dst = ro + ROW_SB * i;
+            java.util.Arrays.fill(row, dst, dst + 192, (byte) 0);
+            for (int e = 0; e < 256; e++) {
+                int code = group[o + QUANTS + 16 * (e >> 1) + 2 * r + (e & 1)] + 32;
+                row[dst + qlByte(e)] |= (byte) ((code & 0x0F) << qlShift(e));
+                row[dst + qhByte(e)] |= (byte) ((code >> 4) << qhShift(e));
+            }
+            for (int j = 0; j < 16; j++) {
+                row[dst + 192 + j] = group[o + 16 + 8 * j + r];
+            }
+            SHORT.set(row, dst + 208, (short) SHORT.get(group, o + 2 * r));
+        }
+    }
+
+    /**
+     * Rows r0..r1-1 (of 0..7) of an interleaved group as floats, as ggml's dequantize_row_q6_K
+     * computes them ({@code (d * scale) * code}, d times an 8-bit scale exact in a float, so one
+     * rounding), row r at out[oo + (r - r0) * cols ..]. Straight from the bytes: putting each row
+     * back in the file's encoding first made the BLAS path three times slower.
+     */
+    static void dequantizeRows(byte[] group, int go, int nsb, int r0, int r1, float[] out, int oo, int cols) {
+        for (int i = 0; i < nsb; i++) {
+            int o = go + SB_BYTES * i;
+            for (int r = r0; r < r1; r++) {
+                float d = Float.float16ToFloat((short) SHORT.get(group, o + 2 * r));
+                int e = oo + (r - r0) * cols + 256 * i;
+                for (int j = 0; j < 16; j++, e += 16) {
+                    float s = d * group[o + 16 + 8 * j + r];
+                    int q = o + QUANTS + 128 * j + 2 * r;
+                    for (int t = 0; t < 8; t++) {
+                        out[e + 2 * t] = s * group[q + 16 * t];
+                        out[e + 2 * t + 1] = s * group[q + 16 * t + 1];
+                    }
+                }
+            }
+        }
+    }
+}
