@@ -2,6 +2,8 @@ package jllm.kernels;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 import jllm.formats.GgmlType;
 import jllm.formats.TensorData;
@@ -78,18 +80,19 @@ public final class Matrix {
      * call (on the pool's threads) and kept; null where the matrix has none.
      */
     MemorySegment interleaved(Parallel pool) {
+        return interleaved(pool, () -> false);
+    }
+
+    /** {@link #interleaved(Parallel)}; throws CancellationException (nothing kept) when cancelled before the copy is complete. */
+    private MemorySegment interleaved(Parallel pool, BooleanSupplier cancelled) {
         MemorySegment s = interleaved;
         if (s == null) {
             synchronized (this) {
                 s = interleaved;
                 if (s == null) {
-                    MemorySegment p = Interleave.applies(this) ? Interleave.pack(this, pool) : null;
-                    s = p == null ? NONE : p;
+                    MemorySegment p = Interleave.applies(this) ? Interleave.pack(this, pool, cancelled) : null;
+                    s = p == null ? NONE : p;   // the copying gave the mapped pages back
                     interleaved = s;
-                    if (p != null && data.isMapped()) {
-                        // Every product now reads the copy: give the mapped pages back.
-                        data.asSlice(0, rows * rowBytes()).unload();
-                    }
                 }
             }
         }
@@ -103,6 +106,21 @@ public final class Matrix {
      */
     public boolean interleave(Parallel pool) {
         return interleaved(pool) != null;
+    }
+
+    /**
+     * {@link #interleave(Parallel)} that gives up as soon as {@code cancelled} returns true (it is
+     * asked once per group of 8 rows): then returns false and keeps nothing, and a later call or
+     * product starts over. For copies made in idle time (a 1B model's 128k-row Q6_K output matrix
+     * takes a few hundred ms), which must not hold up a product that needs the cores.
+     */
+    public boolean interleave(Parallel pool, BooleanSupplier cancelled) {
+        Objects.requireNonNull(cancelled, "cancelled");
+        try {
+            return interleaved(pool, cancelled) != null;
+        } catch (CancellationException e) {
+            return false;
+        }
     }
 
     /** The interleaved copy if a matrix-vector product has made one, else null (never makes it). */

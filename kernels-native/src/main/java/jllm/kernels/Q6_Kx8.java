@@ -38,6 +38,7 @@ final class Q6_Kx8 {
             && !"false".equals(System.getProperty("jllm.q6k.interleave"));
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static boolean applies(Matrix m) {
         return ENABLED && m.type() == GgmlType.Q6_K && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
@@ -49,27 +50,12 @@ final class Q6_Kx8 {
     }
 
     /**
-     * Column e (0..255) of a super-block: the code's low 4 bits are in ql byte 64h + l (low nibble
-     * for k = 0, 1; high for k = 2, 3, with e = 128h + 32k + l, byte l + 32 for odd k), its high 2
-     * bits in qh byte 32h + l at bit 2k (ggml's dequantize_row_q6_K).
+     * Interleaves 8 rows of {@code rowBytes} back to back in {@code in}; false when a d is infinite
+     * or NaN. Eight codes at a time: 8 adjacent columns (of a run of 32) have their low bits in 8
+     * adjacent ql bytes and their high bits in 8 adjacent qh bytes (ggml's dequantize_row_q6_K:
+     * column 128h + 32k + l in ql byte 64h + 32(k & 1) + l from bit 4(k >> 1), and in qh byte
+     * 32h + l from bit 2k).
      */
-    private static int qlByte(int e) {
-        return 64 * (e >> 7) + (e & 31) + 32 * ((e >> 5) & 1);
-    }
-
-    private static int qlShift(int e) {
-        return 4 * ((e >> 6) & 1);
-    }
-
-    private static int qhByte(int e) {
-        return 128 + 32 * (e >> 7) + (e & 31);
-    }
-
-    private static int qhShift(int e) {
-        return 2 * ((e >> 5) & 3);
-    }
-
-    /** Interleaves 8 rows of {@code rowBytes} back to back in {@code in}; false when a d is infinite or NaN. */
     static boolean packGroup(byte[] in, int rowBytes, int nsb, byte[] out) {
         boolean finite = true;
         for (int i = 0; i < nsb; i++) {
@@ -82,31 +68,25 @@ final class Q6_Kx8 {
                 for (int j = 0; j < 16; j++) {
                     out[o + 16 + 8 * j + r] = in[src + 192 + j];
                 }
-                for (int e = 0; e < 256; e++) {
-                    int lo = (in[src + qlByte(e)] >> qlShift(e)) & 0x0F;
-                    int hi = (in[src + qhByte(e)] >> qhShift(e)) & 0x03;
-                    out[o + QUANTS + 16 * (e >> 1) + 2 * r + (e & 1)] = (byte) ((lo | hi << 4) - 32);
+            }
+            for (int c = 0; c < 256; c += 8) {   // 8 columns of each row at a time, in a long
+                int h = c >> 7, k = (c >> 5) & 3, l = c & 31;
+                int ql = ROW_SB * i + 64 * h + 32 * (k & 1) + l, qlShift = 4 * (k >> 1);
+                int qh = ROW_SB * i + 128 + 32 * h + l, qhShift = 2 * k;
+                for (int r = 0; r < ROWS; r++) {
+                    long lo = ((long) LONG.get(in, r * rowBytes + ql) >>> qlShift) & 0x0F0F0F0F0F0F0F0FL;
+                    long hi = ((long) LONG.get(in, r * rowBytes + qh) >>> qhShift) & 0x0303030303030303L;
+                    // Eight codes 0..63, one a byte, each minus 32 without borrows between bytes:
+                    // set bit 7, subtract, flip bit 7 back.
+                    long v = (((lo | hi << 4) | 0x8080808080808080L) - 0x2020202020202020L) ^ 0x8080808080808080L;
+                    int at = o + QUANTS + 8 * c + 2 * r;   // column pair c/2 of row r
+                    for (int m = 0; m < 4; m++) {
+                        SHORT.set(out, at + 16 * m, (short) (v >>> 16 * m));
+                    }
                 }
             }
         }
         return finite;
-    }
-
-    /** Row r (0..7) of an interleaved group back in the file's Q6_K encoding, at row[ro..]. */
-    static void unpackRow(byte[] group, int go, int nsb, int r, byte[] row, int ro) {
-        for (int i = 0; i < nsb; i++) {
-            int o = go + SB_BYTES * i, dst = ro + ROW_SB * i;
-            java.util.Arrays.fill(row, dst, dst + 192, (byte) 0);
-            for (int e = 0; e < 256; e++) {
-                int code = group[o + QUANTS + 16 * (e >> 1) + 2 * r + (e & 1)] + 32;
-                row[dst + qlByte(e)] |= (byte) ((code & 0x0F) << qlShift(e));
-                row[dst + qhByte(e)] |= (byte) ((code >> 4) << qhShift(e));
-            }
-            for (int j = 0; j < 16; j++) {
-                row[dst + 192 + j] = group[o + 16 + 8 * j + r];
-            }
-            SHORT.set(row, dst + 208, (short) SHORT.get(group, o + 2 * r));
-        }
     }
 
     /**

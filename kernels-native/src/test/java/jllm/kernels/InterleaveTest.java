@@ -217,6 +217,19 @@ class InterleaveTest {
         }
     }
 
+    @Test
+    void aCancelledCopyKeepsNothingAndALaterCallStartsOver() {
+        assumeTrue(Q6_Kx8.ENABLED, "needs 256-bit vectors");
+        Matrix m = KernelChecks.randomMatrix(GgmlType.Q6_K, 64, 512, 5);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        assertThat(m.interleave(two, () -> asked.incrementAndGet() > 3)).isFalse();   // after 3 of 8 groups
+        assertThat(m.interleavedIfMade()).isNull();
+        assertThat(asked.get()).isBetween(4, 8);
+        assertThat(m.interleave(one, () -> false)).isTrue();
+        assertThat(m.interleavedIfMade()).isNotNull();
+        assertThat(m.interleave(one, () -> true)).as("already made").isTrue();
+    }
+
     /** Q6_K rows of random bytes (every code, every scale from -128 to 127) with finite d's. */
     private static byte[] randomQ6KRows(int rows, int cols, long seed) {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);
@@ -232,16 +245,20 @@ class InterleaveTest {
     }
 
     @Test
-    void q6KUnpackingAGroupGivesBackEveryRowForAnyBytes() {
+    void q6KGroupsDequantizeAsTheFileRowsForAnyBytes() {
         int cols = 512, rb = (int) GgmlType.Q6_K.rowBytes(cols), nsb = cols / 256;
         byte[] in = randomQ6KRows(8, cols, 11);
         byte[] packed = new byte[(int) Q6_Kx8.groupBytes(cols)];
         assertThat(Q6_Kx8.packGroup(in, rb, nsb, packed)).isTrue();
+        float[] want = new float[8 * cols];
         for (int r = 0; r < 8; r++) {
-            byte[] row = new byte[rb];
-            java.util.Arrays.fill(row, (byte) -1);   // unpacking must set every byte
-            Q6_Kx8.unpackRow(packed, 0, nsb, r, row, 0);
-            assertThat(row).as("row %d", r).isEqualTo(java.util.Arrays.copyOfRange(in, r * rb, (r + 1) * rb));
+            jllm.formats.quant.QuantCodecs.dequantize(GgmlType.Q6_K, MemorySegment.ofArray(in), (long) r * rb, want, r * cols, cols);
+        }
+        for (int r0 = 0; r0 < 8; r0 += 3) {   // any run of rows in the group
+            int r1 = Math.min(8, r0 + 3);
+            float[] got = new float[(r1 - r0) * cols];
+            Q6_Kx8.dequantizeRows(packed, 0, nsb, r0, r1, got, 0, cols);
+            assertThat(got).as("rows %d..%d", r0, r1).isEqualTo(java.util.Arrays.copyOfRange(want, r0 * cols, r1 * cols));
         }
         in[5 * rb + 210 + 209] = 0x7C;   // an infinite d
         assertThat(Q6_Kx8.packGroup(in, rb, nsb, packed)).isFalse();

@@ -156,11 +156,12 @@ final class KernelWarmup {
             while (!stop) {
                 // Copies once the rounds run compiled (they must not hold up the compiles), one
                 // between rounds. They stop with the rounds: copying on while the first prompt ran
-                // on the other threads made its first token 0.3-0.4 s later. A matrix not copied
-                // yet uses the file's rows, and the first generated token makes the rest.
+                // on the other threads made its first token 0.3-0.4 s later; a copy in progress
+                // is dropped (a 1B model's Q6_K output matrix takes 0.3-0.5 s on one thread). A
+                // matrix not copied yet uses the file's rows; the first generated token makes the rest.
                 boolean hot = lastRound < HOT_ROUND_NANOS;
                 if (hot && next < toInterleave.size()) {
-                    if (toInterleave.get(next++).interleave(one)) {
+                    if (toInterleave.get(next++).interleave(one, () -> stop)) {
                         packed++;
                     }
                 }
