@@ -15,6 +15,29 @@ final class Interleave {
     /** Rows per interleaved group. */
     static final int ROWS = 8;
 
+    /** Whether an interleaved layout is on: 256-bit vectors or wider (the kernels' shape), and the system property not "false". */
+    static boolean enabled(String property) {
+        return Simd.ENABLED && Simd.BITS >= 256 && !"false".equals(System.getProperty(property));
+    }
+
+    /** Whether a matrix of type t is a whole number of (non-empty) groups. */
+    static boolean fits(Matrix m, GgmlType t) {
+        return m.type() == t && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
+    }
+
+    private static final java.lang.invoke.VarHandle SHORT =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(short[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * Copies the F16 scale at in[from] to out[to]; false when it is infinite or NaN (an all-ones
+     * exponent), which the interleaved kernels' scale conversion does not carry.
+     */
+    static boolean copyHalf(byte[] in, int from, byte[] out, int to) {
+        short h = (short) SHORT.get(in, from);
+        SHORT.set(out, to, h);
+        return (h & 0x7C00) != 0x7C00;
+    }
+
     /** Whether matVec with this matrix makes and reads an interleaved copy. */
     static boolean applies(Matrix m) {
         return Q4_0x8.applies(m) || Q4_Kx8.applies(m) || Q6_Kx8.applies(m);
@@ -80,8 +103,8 @@ final class Interleave {
     /** Bytes of one group of 8 rows in the copy. */
     static long groupBytes(GgmlType t, int cols) {
         return switch (t) {
-            case Q4_K -> Q4_Kx8.groupBytes(cols);
-            case Q6_K -> Q6_Kx8.groupBytes(cols);
+            case Q4_K -> (long) Q4_Kx8.SB_BYTES * (cols / 256);
+            case Q6_K -> (long) Q6_Kx8.SB_BYTES * (cols / 256);
             default -> ROWS * t.rowBytes(cols);
         };
     }

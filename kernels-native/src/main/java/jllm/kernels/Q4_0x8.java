@@ -36,14 +36,13 @@ final class Q4_0x8 {
      * shape); {@code -Djllm.q4.interleave=false} turns it off (every product then reads the
      * mapped rows, about 35% slower for Q4_0).
      */
-    static final boolean ENABLED = Simd.ENABLED && Simd.BITS >= 256
-            && !"false".equals(System.getProperty("jllm.q4.interleave"));
+    static final boolean ENABLED = Interleave.enabled("jllm.q4.interleave");
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** Whether a matrix can be interleaved: Q4_0, a whole number of groups, and {@link #ENABLED}. */
     static boolean applies(Matrix m) {
-        return ENABLED && m.type() == GgmlType.Q4_0 && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
+        return ENABLED && Interleave.fits(m, GgmlType.Q4_0);
     }
 
     /**
@@ -56,9 +55,7 @@ final class Q4_0x8 {
             int o = BLOCK_BYTES * b;
             for (int r = 0; r < ROWS; r++) {
                 int src = r * rowBytes + 18 * b;
-                short scale = (short) SHORT.get(in, src);
-                finite &= (scale & 0x7C00) != 0x7C00;   // an all-ones exponent: infinity or NaN
-                SHORT.set(out, o + 2 * r, scale);
+                finite &= Interleave.copyHalf(in, src, out, o + 2 * r);
                 for (int s = 0; s < 8; s++) {
                     SHORT.set(out, o + 16 + 16 * s + 2 * r, (short) SHORT.get(in, src + 2 + 2 * s));
                 }

@@ -33,19 +33,13 @@ final class Q4_Kx8 {
     private static final int ROW_SB = 144;
 
     /** Whether Q4_K matrix-vector products interleave: 256-bit vectors; {@code -Djllm.q4k.interleave=false} turns it off. */
-    static final boolean ENABLED = Simd.ENABLED && Simd.BITS >= 256
-            && !"false".equals(System.getProperty("jllm.q4k.interleave"));
+    static final boolean ENABLED = Interleave.enabled("jllm.q4k.interleave");
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     static boolean applies(Matrix m) {
-        return ENABLED && m.type() == GgmlType.Q4_K && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
-    }
-
-    /** Bytes of one group of 8 rows of {@code cols} columns. */
-    static long groupBytes(int cols) {
-        return (long) SB_BYTES * (cols / 256);
+        return ENABLED && Interleave.fits(m, GgmlType.Q4_K);
     }
 
     /** Interleaves 8 rows of {@code rowBytes} back to back in {@code in}; false when a d or dmin is infinite or NaN. */
@@ -55,10 +49,7 @@ final class Q4_Kx8 {
             int o = SB_BYTES * i;
             for (int r = 0; r < ROWS; r++) {
                 int src = r * rowBytes + ROW_SB * i;
-                short d = (short) SHORT.get(in, src), dmin = (short) SHORT.get(in, src + 2);
-                finite &= (d & 0x7C00) != 0x7C00 && (dmin & 0x7C00) != 0x7C00;
-                SHORT.set(out, o + 2 * r, d);
-                SHORT.set(out, o + 16 + 2 * r, dmin);
+                finite &= Interleave.copyHalf(in, src, out, o + 2 * r) & Interleave.copyHalf(in, src + 2, out, o + 16 + 2 * r);
                 for (int j = 0; j < 8; j++) {
                     out[o + 32 + 8 * j + r] = (byte) scale(in, src + 4, j);
                     out[o + 96 + 8 * j + r] = (byte) min(in, src + 4, j);

@@ -34,19 +34,13 @@ final class Q6_Kx8 {
     private static final int QUANTS = 144;
 
     /** Whether Q6_K matrix-vector products interleave: 256-bit vectors; {@code -Djllm.q6k.interleave=false} turns it off. */
-    static final boolean ENABLED = Simd.ENABLED && Simd.BITS >= 256
-            && !"false".equals(System.getProperty("jllm.q6k.interleave"));
+    static final boolean ENABLED = Interleave.enabled("jllm.q6k.interleave");
 
     private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static boolean applies(Matrix m) {
-        return ENABLED && m.type() == GgmlType.Q6_K && m.rows() > 0 && m.rows() % ROWS == 0 && m.cols() > 0;
-    }
-
-    /** Bytes of one group of 8 rows of {@code cols} columns. */
-    static long groupBytes(int cols) {
-        return (long) SB_BYTES * (cols / 256);
+        return ENABLED && Interleave.fits(m, GgmlType.Q6_K);
     }
 
     /**
@@ -62,9 +56,7 @@ final class Q6_Kx8 {
             int o = SB_BYTES * i;
             for (int r = 0; r < ROWS; r++) {
                 int src = r * rowBytes + ROW_SB * i;
-                short d = (short) SHORT.get(in, src + 208);
-                finite &= (d & 0x7C00) != 0x7C00;
-                SHORT.set(out, o + 2 * r, d);
+                finite &= Interleave.copyHalf(in, src + 208, out, o + 2 * r);
                 for (int j = 0; j < 16; j++) {
                     out[o + 16 + 8 * j + r] = in[src + 192 + j];
                 }

@@ -180,7 +180,7 @@ class InterleaveTest {
                 in[r * rb + 144 * i + 3] = 0x18;
             }
         }
-        byte[] packed = new byte[(int) Q4_Kx8.groupBytes(cols)];
+        byte[] packed = new byte[(int) Interleave.groupBytes(GgmlType.Q4_K, cols)];
         assertThat(Q4_Kx8.packGroup(in, rb, nsb, packed)).isTrue();
         for (int r = 0; r < 8; r++) {
             byte[] row = new byte[rb];
@@ -248,7 +248,7 @@ class InterleaveTest {
     void q6KGroupsDequantizeAsTheFileRowsForAnyBytes() {
         int cols = 512, rb = (int) GgmlType.Q6_K.rowBytes(cols), nsb = cols / 256;
         byte[] in = randomQ6KRows(8, cols, 11);
-        byte[] packed = new byte[(int) Q6_Kx8.groupBytes(cols)];
+        byte[] packed = new byte[(int) Interleave.groupBytes(GgmlType.Q6_K, cols)];
         assertThat(Q6_Kx8.packGroup(in, rb, nsb, packed)).isTrue();
         float[] want = new float[8 * cols];
         for (int r = 0; r < 8; r++) {
