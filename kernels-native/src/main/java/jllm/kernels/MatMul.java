@@ -211,7 +211,7 @@ public final class MatMul {
         }
         int kind = Activation.kindFor(w.type());
         MemorySegment x8 = w.interleavedIfMade();
-        if (batch > 1 && rowByRow(w, x8)) {
+        if (batch > 1 && rowByRow(w, x8, batch)) {
             for (int b = 0; b < batch; b++) {
                 oneRow(w, x8, kind, x, b * w.cols(), y, b * w.rows());
             }
@@ -226,14 +226,26 @@ public final class MatMul {
     /**
      * Whether a small batch (BLAS takes the large ones) goes through the matrix-vector kernels one
      * activation row at a time rather than the tiled matrix-matrix kernel: with an interleaved copy
-     * (its 8-row kernel is the fastest there is) and for Q4_K's 16-bit kernel. Same results either
-     * way (the two paths are bit-identical). Measured, 8192x2048, one thread, ms per activation
-     * row at batch 7: Q4_K 1.5 vs 2.2; Q4_0 from its copy 0.8 vs 1.3.
+     * (its 8-row kernel is the fastest there is), for Q4_K's 16-bit kernel, and for any row-kernel
+     * type up to {@link #ROW_BY_ROW_BATCH} rows. Same results either way (the two paths are
+     * bit-identical). Measured, 8192x2048, one thread, ms per activation row at batch 7: Q4_K 1.5
+     * vs 2.2; Q4_0 from its copy 0.8 vs 1.3.
      */
-    private static boolean rowByRow(Matrix w, MemorySegment x8) {
+    private static boolean rowByRow(Matrix w, MemorySegment x8, int batch) {
         return x8 != null || (Simd.ENABLED && RowKernels.supports(w.type())
-                && RowKernels.matVecKind(w.type(), w.cols()) == RowKernels.KQ4_KS);
+                && (batch <= ROW_BY_ROW_BATCH || RowKernels.matVecKind(w.type(), w.cols()) == RowKernels.KQ4_KS));
     }
+
+    /**
+     * Batches up to this many rows take the matrix-vector kernels row by row for every type. As
+     * fast as the tiled kernel there (whole 1B model, 2 threads, 7-token prompts: Q4_0 17.3 vs 17.5
+     * tokens/s, Q8_0 17.1 vs 17.1, Q4_K_M 19.1 vs 19.9; at 12 tokens the tiled kernel is 10% faster),
+     * and a short first prompt then needs no tiled kernel compiled: in a cold JVM its first token
+     * (7 tokens, medians of 5) came after 0.96 s instead of 1.87 (Q4_0), 0.92 instead of 1.39
+     * (Q4_K_M), 0.55 instead of 0.69 (Q8_0), since C2 no longer queues the tiled kernels ahead of
+     * the matrix-vector ones that the prompt's last token needs anyway.
+     */
+    public static final int ROW_BY_ROW_BATCH = 8;
 
     /**
      * Whether a batched product goes to OpenBLAS: F32 weights from batch 2 ({@code BLAS}) or

@@ -85,19 +85,23 @@ class MatMulTest {
     @EnumSource(value = GgmlType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
             "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void matMulEqualsMatVecPerRow(GgmlType t) {
-        int rows = 70, cols = 512, batch = 5;
+        int rows = 70, cols = 512;
         Matrix m = KernelChecks.randomMatrix(t, rows, cols, 11);
-        float[] x = new float[batch * cols];
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(KernelChecks.randomActivation(cols, 20 + b), 0, x, b * cols, cols);
-        }
-        float[] y = new float[batch * rows];
-        MatMul mm = new MatMul(three);
-        mm.matMul(m, x, batch, y);
-        float[] yv = new float[rows];
-        for (int b = 0; b < batch; b++) {
-            new MatMul(one).matVec(m, x, b * cols, yv, 0);
-            assertThat(java.util.Arrays.copyOfRange(y, b * rows, (b + 1) * rows)).as("batch row " + b).containsExactly(yv);
+        // Row by row up to ROW_BY_ROW_BATCH rows; above it (and below BLAS) the tiled kernel, tail 3.
+        for (int batch : new int[] {5, MatMul.ROW_BY_ROW_BATCH + 3}) {
+            float[] x = new float[batch * cols];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(KernelChecks.randomActivation(cols, 20 + b), 0, x, b * cols, cols);
+            }
+            float[] y = new float[batch * rows];
+            MatMul mm = new MatMul(three);
+            mm.matMul(m, x, batch, y);
+            float[] yv = new float[rows];
+            for (int b = 0; b < batch; b++) {
+                new MatMul(one).matVec(m, x, b * cols, yv, 0);
+                assertThat(java.util.Arrays.copyOfRange(y, b * rows, (b + 1) * rows)).as("batch %d row %d", batch, b)
+                        .containsExactly(yv);
+            }
         }
     }
 

@@ -18,9 +18,8 @@ import jllm.kernels.Parallel;
  * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
  *
  * <p>One background daemon thread multiplies the first rows of one of the model's own matrices per
- * weight type and width, matrix-vector and matrix-matrix (batches of 5, 6 and 7 rows, so that
- * every tail of the 4-row matrix-matrix kernel runs before C2 compiles it: a branch never taken
- * would be compiled as a trap, and a short prompt would pay for the recompilation), with a private single-thread
+ * weight type and width with one activation row (the matrix-vector kernels, which a short prompt
+ * uses row by row and every prompt's last token uses for the logits), with a private single-thread
  * {@link MatMul}, and runs the per-layer vector operations on scratch arrays. With the launcher's
  * lowered compile threshold
  * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
@@ -28,15 +27,19 @@ import jllm.kernels.Parallel;
  * then finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or
  * when the model closes.
  *
- * <p>Once the rounds run compiled, the same thread also warms the 8-row kernels on interleaved
- * copies of the samples and, one between rounds, makes the interleaved copies of the model's Q4_0,
+ * <p>Once the rounds run compiled, the same thread also warms the tiled matrix-matrix kernels of
+ * prompts longer than {@link MatMul#ROW_BY_ROW_BATCH} tokens (batches one, two and three rows past
+ * a multiple of 4, so that every tail of the 4-row kernel runs before C2 compiles it: a branch
+ * never taken would be compiled as a trap, and a prompt would pay for the recompilation), and the
+ * 8-row kernels on interleaved copies of the samples, and, one between rounds, makes the interleaved copies of the model's Q4_0,
  * Q4_K and Q6_K matrices ({@link Matrix#interleave}, the only state it shares with the model), layer
  * by layer, until the first forward pass begins; the first generated token makes the rest.
  * {@code -Djllm.warmup=false} turns all of it off; results do not depend on it.
  */
 final class KernelWarmup {
     private static final int ROWS = 8;
-    private static final int BATCH = 4;
+    /** The tiled kernels' batches: 9, 10 and 11 rows (tails 1, 2, 3 of the 4-row kernel). */
+    private static final int TILED = MatMul.ROW_BY_ROW_BATCH + 1;
     static final long MAX_NANOS = 2_000_000_000L;
     /**
      * A round this fast ran compiled kernels (a 1B model's take 1-3 ms compiled, 10-100x that
@@ -145,11 +148,11 @@ final class KernelWarmup {
             MatMul mm = new MatMul(one, MatMul.Backend.VECTOR);
             SplittableRandom r = new SplittableRandom(1);
             int maxCols = samples.stream().mapToInt(s -> s.matrix().cols()).max().orElse(0);
-            float[] x = new float[(BATCH + 3) * maxCols];
+            float[] x = new float[(TILED + 2) * maxCols];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) r.nextGaussian();
             }
-            float[] y = new float[(BATCH + 3) * ROWS];
+            float[] y = new float[(TILED + 2) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
             int next = 0;
             long lastRound = Long.MAX_VALUE;
@@ -174,7 +177,7 @@ final class KernelWarmup {
                 long roundStart = System.nanoTime();
                 for (Sample s : samples) {
                     if (!s.interleaved()) {
-                        warm(mm, s, x, y);
+                        mm.matMul(s.matrix(), x, 1, y);
                     }
                 }
                 // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
@@ -185,13 +188,16 @@ final class KernelWarmup {
                 v[0] = Ops.dot(x, 0, u, 0, maxCols);
                 Ops.softmax(v, 0, Math.min(maxCols, 256));
                 lastRound = System.nanoTime() - roundStart;
-                // The interleaved samples' 8-row kernels once the others run compiled: prompts use
-                // them only where copies exist, and compiling them earlier made a short first
-                // prompt 0.1-0.25 s later.
+                // The tiled kernels and the interleaved samples' 8-row kernels once the others run
+                // compiled: a short prompt uses neither (the 8-row ones only where copies exist),
+                // and compiling them first made a short first prompt later (8-row kernels: 0.1-0.25
+                // s; tiled kernels: 0.2-0.7 s, the matrix-vector kernels queued behind them).
                 if (hot) {
                     for (Sample s : samples) {
                         if (s.interleaved()) {
-                            warm(mm, s, x, y);
+                            mm.matMul(s.matrix(), x, 1, y);
+                        } else if (s.batched()) {
+                            mm.matMul(s.matrix(), x, TILED + rounds % 3, y);
                         }
                     }
                 }
@@ -199,18 +205,6 @@ final class KernelWarmup {
             }
         } catch (RuntimeException e) {
             // An optimization only: the real products report any real problem.
-        }
-    }
-
-    /**
-     * One activation row through matMul (the matVec kernels of the file's rows, or of an
-     * interleaved sample's copy; never a copy of the sample made here), and for matrices that
-     * prompts batch, 5, 6 and 7 rows: every tail of the 4-row kernel.
-     */
-    private void warm(MatMul mm, Sample s, float[] x, float[] y) {
-        mm.matMul(s.matrix(), x, 1, y);
-        if (s.batched()) {
-            mm.matMul(s.matrix(), x, BATCH + 1 + rounds % 3, y);
         }
     }
 
