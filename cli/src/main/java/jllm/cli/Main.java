@@ -3,6 +3,9 @@ package jllm.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import jllm.formats.FormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,20 +14,49 @@ import picocli.CommandLine.Command;
 @Command(name = "jllm",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Load, run, serve, train and evaluate LLaMA-family models on the JVM.",
-        subcommands = {
-            InfoCommand.class, GenerateCommand.class, ChatCommand.class, BenchCommand.class, InitCommand.class,
-            QuantizeCommand.class, PretrainCommand.class,
-            TokenizeCommand.class, DetokenizeCommand.class, TokenizerCommand.class,
-            CommandLine.HelpCommand.class,
-        })
+        description = "Load, run, serve, train and evaluate LLaMA-family models on the JVM.")
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /**
+     * The subcommands by name, in the order the usage lists them. Only the one named on the
+     * command line is built: picocli's model of every command (reflection over all their options,
+     * and the classes they load) took about 0.2 s of every start.
+     */
+    static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+    private static Map<String, Supplier<Object>> commands() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+        m.put("info", InfoCommand::new);
+        m.put("generate", GenerateCommand::new);
+        m.put("chat", ChatCommand::new);
+        m.put("bench", BenchCommand::new);
+        m.put("init", InitCommand::new);
+        m.put("quantize", QuantizeCommand::new);
+        m.put("pretrain", PretrainCommand::new);
+        m.put("tokenize", TokenizeCommand::new);
+        m.put("detokenize", DetokenizeCommand::new);
+        m.put("tokenizer", TokenizerCommand::new);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The command line for these arguments: the named subcommand alone, or all of them (help, usage errors). */
+    static CommandLine commandLine(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        Supplier<Object> named = args.length > 0 ? COMMANDS.get(args[0]) : null;
+        if (named != null) {
+            cl.addSubcommand(args[0], named.get());
+        } else {
+            COMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
+        return cl;
+    }
+
     /** Runs the command line and returns the exit code (0 ok, 1 bad input, 2 usage error). */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {

@@ -1,0 +1,40 @@
+package jllm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The top-level command: subcommands built on demand, usage, help and usage errors. */
+class MainTest {
+    @Test
+    void everySubcommandIsRegisteredUnderItsOwnName() {
+        Main.COMMANDS.forEach((name, command) -> {
+            Object c = command.get();
+            assertThat(c.getClass().getAnnotation(CommandLine.Command.class).name()).as(c.getClass().getSimpleName()).isEqualTo(name);
+        });
+        assertThat(Main.COMMANDS).hasSize(10);
+    }
+
+    @Test
+    void onlyTheNamedSubcommandIsBuilt() {
+        assertThat(Main.commandLine("generate", "-p", "x").getSubcommands()).containsOnlyKeys("generate");
+        assertThat(Main.commandLine("--help").getSubcommands()).containsKeys("info", "generate", "tokenizer", "help")
+                .hasSize(Main.COMMANDS.size() + 1);
+    }
+
+    @Test
+    void usageListsEveryCommandAndATypoGetsASuggestion() {
+        CliRunner help = CliRunner.run("--help");
+        assertThat(help.exitCode()).isZero();
+        for (String name : Main.COMMANDS.keySet()) {
+            assertThat(help.out()).contains(name);
+        }
+        CliRunner typo = CliRunner.run("generat", "-p", "x");
+        assertThat(typo.exitCode()).isEqualTo(2);
+        assertThat(typo.err()).contains("generate");
+        CliRunner sub = CliRunner.run("help", "bench");
+        assertThat(sub.exitCode()).isZero();
+        assertThat(sub.out()).contains("jllm bench");
+    }
+}
