@@ -25,15 +25,15 @@ final class BpeTokenizer extends BaseTokenizer {
 
     private final PreTokenizer pre;
     private final int n;
-    /** (left symbol, right symbol) to merge rank. */
-    private final LongIntMap rankOf;
+    /** Merge ranks by the texts of the two symbols. */
+    private final MergeRanks ranks;
     /** Rank to the symbol the merge makes, or {@link #UNRESOLVED} until first used. */
     private final int[] mergeResult;
     private static final int UNRESOLVED = -3;
     private final String[] merges;
     /** Ids of texts above the vocabulary, by text. */
-    private final Map<String, Integer> extraIds;
-    /** Texts of symbols above the vocabulary (merge parts that are not tokens). */
+    private final Map<String, Integer> extraIds = new HashMap<>();
+    /** Texts of symbols above the vocabulary (merge results and byte characters that are not tokens). */
     private final List<String> extraTexts = new ArrayList<>();
     private final int[] byteSymbol = new int[256];
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
@@ -44,33 +44,17 @@ final class BpeTokenizer extends BaseTokenizer {
         pre = PreTokenizer.forName(v.preTokenizer(), v.source());
         String[] m = v.merges();
         merges = m;
-        Map<String, Integer> extra = new HashMap<>();
-        extraIds = extra;
-        rankOf = new LongIntMap(m.length);
-        mergeResult = new int[m.length];
         for (int r = 0; r < m.length; r++) {
-            String mr = m[r];
-            int sp = mr.indexOf(' ', 1);
-            if (sp < 0) {
+            if (m[r].indexOf(' ', 1) < 0) {
                 throw new FormatException(v.source(), "tokenizer.ggml.merges[" + r + "]", -1,
-                        "merge '" + mr + "' is not two tokens separated by a space");
+                        "merge '" + m[r] + "' is not two tokens separated by a space");
             }
-            // Parts are nearly always tokens: found without building substrings.
-            int left = index.find(mr, 0, sp);
-            int right = index.find(mr, sp + 1, mr.length());
-            if (left < 0) {
-                left = intern(mr.substring(0, sp), extra);
-            }
-            if (right < 0) {
-                right = intern(mr.substring(sp + 1), extra);
-            }
-            rankOf.putIfAbsent(LongIntMap.pair(left, right), r);
         }
+        ranks = new MergeRanks(m);
+        mergeResult = new int[m.length];
         java.util.Arrays.fill(mergeResult, UNRESOLVED);
         for (int b = 0; b < 256; b++) {
-            String c = String.valueOf(ByteLevel.charOf(b));
-            int id = id(c);
-            byteSymbol[b] = id >= 0 ? id : extra.getOrDefault(c, -1);
+            byteSymbol[b] = intern(String.valueOf(ByteLevel.charOf(b)));
         }
     }
 
@@ -91,7 +75,7 @@ final class BpeTokenizer extends BaseTokenizer {
         int sp = mr.indexOf(' ', 1);
         int r = index.find(mr, 0, sp, sp + 1, mr.length());
         if (r < 0) {
-            r = intern(mr.substring(0, sp) + mr.substring(sp + 1), extraIds);
+            r = intern(mr.substring(0, sp) + mr.substring(sp + 1));
         }
         mergeResult[rank] = r;   // an int: other threads see the old or the new value, both handled
         return r;
@@ -102,15 +86,21 @@ final class BpeTokenizer extends BaseTokenizer {
         return extraTexts.get(i);
     }
 
-    private int intern(String s, Map<String, Integer> extra) {
+    /** The id of a token's text, or else a symbol id above the vocabulary for it (made on first use). */
+    private synchronized int intern(String s) {
         int id = id(s);
         if (id >= 0) {
             return id;
         }
-        return extra.computeIfAbsent(s, k -> {
+        return extraIds.computeIfAbsent(s, k -> {
             extraTexts.add(k);
             return n + extraTexts.size() - 1;
         });
+    }
+
+    /** The rank of the merge of two adjacent symbols, or -1. */
+    private int rank(int left, int right) {
+        return ranks.rank(left < n ? tokens[left] : extraText(left - n), right < n ? tokens[right] : extraText(right - n));
     }
 
     @Override
@@ -172,7 +162,7 @@ final class BpeTokenizer extends BaseTokenizer {
                 int rank = (int) (key >>> 32);
                 int right = next[left];
                 if (sym[left] == DEAD || right < 0
-                        || rankOf.get(LongIntMap.pair(sym[left], sym[right]), -1) != rank) {
+                        || rank(sym[left], sym[right]) != rank) {
                     continue;  // stale: a side has merged since this pair was queued
                 }
                 sym[left] = mergeResult(rank);
@@ -206,7 +196,7 @@ final class BpeTokenizer extends BaseTokenizer {
         if (left < 0 || right < 0 || sym[left] < 0 || sym[right] < 0) {
             return;
         }
-        int rank = rankOf.get(LongIntMap.pair(sym[left], sym[right]), -1);
+        int rank = rank(sym[left], sym[right]);
         if (rank >= 0) {
             queue.push(((long) rank << 32) | left);
         }
