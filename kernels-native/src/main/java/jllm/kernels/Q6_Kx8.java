@@ -60,20 +60,21 @@ final class Q6_Kx8 {
                 for (int j = 0; j < 16; j++) {
                     out[o + 16 + 8 * j + r] = in[src + 192 + j];
                 }
-            }
-            for (int c = 0; c < 256; c += 8) {   // 8 columns of each row at a time, in a long
-                int h = c >> 7, k = (c >> 5) & 3, l = c & 31;
-                int ql = ROW_SB * i + 64 * h + 32 * (k & 1) + l, qlShift = 4 * (k >> 1);
-                int qh = ROW_SB * i + 128 + 32 * h + l, qhShift = 2 * k;
-                for (int r = 0; r < ROWS; r++) {
-                    long lo = ((long) LONG.get(in, r * rowBytes + ql) >>> qlShift) & 0x0F0F0F0F0F0F0F0FL;
-                    long hi = ((long) LONG.get(in, r * rowBytes + qh) >>> qhShift) & 0x0303030303030303L;
-                    // Eight codes 0..63, one a byte, each minus 32 without borrows between bytes:
-                    // set bit 7, subtract, flip bit 7 back.
-                    long v = (((lo | hi << 4) | 0x8080808080808080L) - 0x2020202020202020L) ^ 0x8080808080808080L;
-                    int at = o + QUANTS + 8 * c + 2 * r;   // column pair c/2 of row r
-                    for (int m = 0; m < 4; m++) {
-                        SHORT.set(out, at + 16 * m, (short) (v >>> 16 * m));
+                for (int h = 0; h < 2; h++) {
+                    for (int k = 0; k < 4; k++) {   // columns 128h + 32k .. +32, 8 at a time
+                        int ql = src + 64 * h + 32 * (k & 1), qlShift = 4 * (k >> 1);
+                        int qh = src + 128 + 32 * h, qhShift = 2 * k;
+                        int at = o + QUANTS + 8 * (128 * h + 32 * k) + 2 * r;   // their first pair, row r
+                        for (int l = 0; l < 32; l += 8, at += 64) {
+                            long lo = ((long) LONG.get(in, ql + l) >>> qlShift) & 0x0F0F0F0F0F0F0F0FL;
+                            long hi = ((long) LONG.get(in, qh + l) >>> qhShift) & 0x0303030303030303L;
+                            // Eight codes 0..63, one a byte, each minus 32 without borrows between
+                            // bytes: set bit 7, subtract, flip bit 7 back.
+                            long v = (((lo | hi << 4) | 0x8080808080808080L) - 0x2020202020202020L) ^ 0x8080808080808080L;
+                            for (int m = 0; m < 4; m++) {   // column pairs: one 16-byte step apart
+                                SHORT.set(out, at + 16 * m, (short) (v >>> 16 * m));
+                            }
+                        }
                     }
                 }
             }
