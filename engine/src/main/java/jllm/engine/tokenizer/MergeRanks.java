@@ -26,14 +26,14 @@ final class MergeRanks {
     /** {@code merges}: each "left right"; the caller has checked that each has such a space. */
     MergeRanks(String[] merges) {
         this.merges = merges;
-        int cap = Integer.highestOneBit(Math.max(16, merges.length * 2 - 1)) << 1;
+        int cap = TokenTextIndex.capacity(merges.length);
         slots = new int[cap];
         hashes = new int[cap];
         mask = cap - 1;
         for (int r = 0; r < merges.length; r++) {
             String m = merges[r];
             int h = m.hashCode();
-            int i = spread(h) & mask;
+            int i = TokenTextIndex.spread(h) & mask;
             while (slots[i] != 0 && !(hashes[i] == h && merges[slots[i] - 1].equals(m))) {
                 i = (i + 1) & mask;
             }
@@ -48,7 +48,7 @@ final class MergeRanks {
     int rank(String a, String b) {
         int la = a.length(), lb = b.length();
         int h = a.hashCode() * pow31(lb + 1) + ' ' * pow31(lb) + b.hashCode();
-        for (int i = spread(h) & mask; slots[i] != 0; i = (i + 1) & mask) {
+        for (int i = TokenTextIndex.spread(h) & mask; slots[i] != 0; i = (i + 1) & mask) {
             if (hashes[i] == h) {
                 String m = merges[slots[i] - 1];
                 if (m.length() == la + 1 + lb && m.charAt(la) == ' ' && m.startsWith(a) && m.startsWith(b, la + 1)
@@ -69,11 +69,5 @@ final class MergeRanks {
             p *= 31;
         }
         return p;
-    }
-
-    /** As {@link TokenTextIndex}: multiply clustered String hashes apart before probing linearly. */
-    private static int spread(int h) {
-        int x = h * 0x9E3779B9;
-        return x ^ (x >>> 15);
     }
 }

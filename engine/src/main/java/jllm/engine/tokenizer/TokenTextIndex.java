@@ -14,7 +14,7 @@ final class TokenTextIndex {
 
     TokenTextIndex(String[] tokens) {
         this.tokens = tokens;
-        int cap = Integer.highestOneBit(Math.max(16, tokens.length * 2 - 1)) << 1;
+        int cap = capacity(tokens.length);
         slots = new int[cap];
         hashes = new int[cap];
         mask = cap - 1;
@@ -58,8 +58,13 @@ final class TokenTextIndex {
         return -1;
     }
 
+    /** Slots for n texts: a power of two, at most half full. */
+    static int capacity(int n) {
+        return Integer.highestOneBit(Math.max(16, n * 2 - 1)) << 1;
+    }
+
     /** Short texts have small, clustered String hashes: multiply them apart before probing linearly. */
-    private static int spread(int h) {
+    static int spread(int h) {
         int x = h * 0x9E3779B9;
         return x ^ (x >>> 15);
     }
