@@ -304,7 +304,6 @@ public final class MatMul {
             Scratch sc = SCRATCH.get();
             long gb = Interleave.groupBytes(w.type(), cols);
             sc.ensure((int) gb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
-            sc.ensureRow((int) rb + 64);
             if (w.type() == GgmlType.Q6_K) {   // a group at a time, its rows in [r0, r0+n)
                 for (int r = r0; r < r0 + n; ) {
                     int lo = r % Interleave.ROWS, hi = Math.min(Interleave.ROWS, lo + r0 + n - r);
@@ -314,6 +313,7 @@ public final class MatMul {
                 }
                 return;
             }
+            sc.ensureRow((int) rb + 64);
             int loaded = -1;
             for (int r = 0; r < n; r++) {
                 loaded = Interleave.unpackRow(w.type(), x8, gb, cols, r0 + r, loaded, sc.w, sc.row);

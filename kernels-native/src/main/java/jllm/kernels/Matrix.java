@@ -123,6 +123,14 @@ public final class Matrix {
         }
     }
 
+    /**
+     * Whether this matrix has an interleaved layout (Q4_0, Q4_K or Q6_K, rows a multiple of 8,
+     * 256-bit vectors or wider, not turned off), i.e. whether {@link #interleave} would make a copy.
+     */
+    public boolean interleaves() {
+        return Interleave.applies(this);
+    }
+
     /** The interleaved copy if a matrix-vector product has made one, else null (never makes it). */
     MemorySegment interleavedIfMade() {
         MemorySegment s = interleaved;

@@ -146,6 +146,9 @@ class InterleaveTest {
     void rowsThatAreNotAWholeGroupAndNonFiniteScalesKeepTheFileRows() {
         assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
         Matrix odd = KernelChecks.randomMatrix(GgmlType.Q4_0, 12, 64, 2);
+        assertThat(odd.interleaves()).isFalse();
+        assertThat(KernelChecks.randomMatrix(GgmlType.Q4_0, 16, 64, 2).interleaves()).isTrue();
+        assertThat(KernelChecks.randomMatrix(GgmlType.Q8_0, 16, 64, 2).interleaves()).isFalse();
         float[] x = KernelChecks.randomActivation(64, 3);
         float[] y = new float[12];
         new MatMul(one).matVec(odd, x, y);

@@ -30,10 +30,11 @@ import jllm.kernels.Parallel;
  * <p>Once the rounds run compiled, the same thread also warms the tiled matrix-matrix kernels of
  * prompts longer than {@link MatMul#ROW_BY_ROW_BATCH} tokens (batches one, two and three rows past
  * a multiple of 4, so that every tail of the 4-row kernel runs before C2 compiles it: a branch
- * never taken would be compiled as a trap, and a prompt would pay for the recompilation), and the
- * 8-row kernels on interleaved copies of the samples, and, one between rounds, makes the interleaved copies of the model's Q4_0,
- * Q4_K and Q6_K matrices ({@link Matrix#interleave}, the only state it shares with the model), layer
- * by layer, until the first forward pass begins; the first generated token makes the rest.
+ * never taken would be compiled as a trap, and a prompt would pay for the recompilation) and the
+ * 8-row kernels on interleaved copies of the samples; and, one between rounds, it makes the
+ * interleaved copies of the model's matrices that have them ({@link Matrix#interleave}, the only
+ * state it shares with the model), layer by layer, until the first forward pass begins; the
+ * first generated token makes the rest.
  * {@code -Djllm.warmup=false} turns all of it off; results do not depend on it.
  */
 final class KernelWarmup {
@@ -114,20 +115,15 @@ final class KernelWarmup {
         List<Matrix> out = new ArrayList<>();
         for (ModelWeights.Layer l : w.layers()) {
             for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
-                if (m != null && hasCopy(m.type())) {
+                if (m != null && m.interleaves()) {
                     out.add(m);
                 }
             }
         }
-        if (hasCopy(w.output().type())) {
+        if (w.output().interleaves()) {
             out.add(w.output());
         }
         return out;
-    }
-
-    /** The types whose matrix-vector kernels read interleaved copies. */
-    private static boolean hasCopy(GgmlType t) {
-        return t == GgmlType.Q4_0 || t == GgmlType.Q4_K || t == GgmlType.Q6_K;
     }
 
     private static void add(Map<String, Sample> byKind, Matrix m, boolean batched) {
