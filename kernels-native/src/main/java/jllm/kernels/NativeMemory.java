@@ -22,28 +22,40 @@ import java.lang.invoke.MethodHandle;
 final class NativeMemory {
     private NativeMemory() {}
 
-    private static final MethodHandle MMAP, MUNMAP;
+    /**
+     * Below this, {@link Arena#ofAuto} (zeroing a small block costs nothing). Sizes above it
+     * need {@code mmap}, whose downcall handles are made on first use ({@link Libc}): setting up
+     * the linker spins classes and took ~80 ms of a cold start, which the warm-up's small
+     * samples should not spend.
+     */
+    static final long SMALL = 1 << 20;
+
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
 
-    static {
-        MethodHandle mmap = null, munmap = null;
-        try {
-            if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
-                Linker linker = Linker.nativeLinker();
-                SymbolLookup libc = linker.defaultLookup();
-                mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-                munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+    /** libc's mmap and munmap, or null where they cannot be had. */
+    private static final class Libc {
+        static final MethodHandle MMAP, MUNMAP;
+
+        static {
+            MethodHandle mmap = null, munmap = null;
+            try {
+                if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+                    Linker linker = Linker.nativeLinker();
+                    SymbolLookup libc = linker.defaultLookup();
+                    mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
+                            ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+                    munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(),
+                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+                }
+            } catch (RuntimeException | Error e) {
+                // no native access (or not Linux): the Arena fallback
+                mmap = null;
             }
-        } catch (RuntimeException | Error e) {
-            // no native access (or not Linux): the Arena fallback below
-            mmap = null;
+            MMAP = mmap;
+            MUNMAP = munmap;
         }
-        MMAP = mmap;
-        MUNMAP = munmap;
     }
 
     /**
@@ -53,10 +65,10 @@ final class NativeMemory {
      * @throws OutOfMemoryError when the memory cannot be had
      */
     static MemorySegment allocate(long bytes) {
-        if (MMAP != null && bytes > 0) {
+        if (bytes > SMALL && Libc.MMAP != null) {
             MemorySegment p;
             try {
-                p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+                p = (MemorySegment) Libc.MMAP.invokeExact(MemorySegment.NULL, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
             } catch (Throwable t) {
                 throw new IllegalStateException("mmap failed", t);
             }
@@ -71,7 +83,7 @@ final class NativeMemory {
 
     private static void unmap(MemorySegment s, long size) {
         try {
-            int ignored = (int) MUNMAP.invokeExact(s, size);
+            int ignored = (int) Libc.MUNMAP.invokeExact(s, size);
         } catch (Throwable t) {
             // nothing to be done while freeing
         }

@@ -24,4 +24,14 @@ class NativeMemoryTest {
             }
         }
     }
+
+    @Test
+    void smallAndBoundaryBlocksAreWritable() {
+        for (long n : new long[] {1, 64, NativeMemory.SMALL - 1, NativeMemory.SMALL, NativeMemory.SMALL + 1}) {
+            MemorySegment s = NativeMemory.allocate(n);
+            assertThat(s.byteSize()).isEqualTo(n);
+            s.set(ValueLayout.JAVA_BYTE, n - 1, (byte) 42);
+            assertThat(s.get(ValueLayout.JAVA_BYTE, n - 1)).isEqualTo((byte) 42);
+        }
+    }
 }

@@ -17,12 +17,11 @@ import jllm.kernels.Parallel;
  * compiled them, Vector API kernels run interpreted or in C1, where every vector is a heap object,
  * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
  *
- * <p>One background daemon thread multiplies the first rows of one of the model's own matrices per
- * weight type and width with one activation row (the matrix-vector kernels, which a short prompt
- * uses row by row and every prompt's last token uses for the logits), with a private single-thread
- * {@link MatMul}, and runs the per-layer vector operations on scratch arrays. With the launcher's
- * lowered compile threshold
- * for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
+ * <p>One background daemon thread multiplies a few rows of the model's own weights per weight
+ * type ({@link #SAMPLE_COLS} columns wide) with one activation row (the matrix-vector kernels,
+ * which a short prompt uses row by row and every prompt's last token uses for the logits), with a
+ * private single-thread {@link MatMul}, and runs the per-layer vector operations on scratch
+ * arrays. With the launcher's lowered compile threshold for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
  * that is enough calls for C2. These rounds stop when the first forward pass begins (the real work
  * then finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or
  * when the model closes.
@@ -39,6 +38,14 @@ import jllm.kernels.Parallel;
  */
 final class KernelWarmup {
     private static final int ROWS = 8;
+    /**
+     * The samples' width. The kernels' code does not depend on it, but until C2 has compiled them
+     * they run interpreted, where every vector is a heap object: one pass over 8 rows of 2048
+     * Q4_K columns took 0.3 s, and the first prompt came before the first round had reached every
+     * kernel. 512 columns is two 256-column super-blocks, so that every block loop takes its
+     * back-edge as in real rows (a branch a profile never saw taken is compiled as a trap).
+     */
+    static final int SAMPLE_COLS = 512;
     /** The tiled kernels' batches: 9, 10 and 11 rows (tails 1, 2, 3 of the 4-row kernel). */
     private static final int TILED = MatMul.ROW_BY_ROW_BATCH + 1;
     static final long MAX_NANOS = 2_000_000_000L;
@@ -59,7 +66,7 @@ final class KernelWarmup {
      * only. For a Q4_0 file that matrix is its only Q6_K one, and warming Q6_K's matrix-matrix
      * kernel, which that model never runs, held up the C2 compiles its first prompt waits for.
      */
-    record Sample(Matrix matrix, boolean batched, boolean interleaved) {}
+    record Sample(Matrix matrix, boolean batched) {}
 
     private KernelWarmup(List<Sample> samples, List<Matrix> toInterleave) {
         thread = Thread.ofPlatform().daemon().name("jllm-kernel-warmup").unstarted(() -> run(samples, toInterleave));
@@ -74,11 +81,14 @@ final class KernelWarmup {
         return k;
     }
 
-    /** The first rows of one matrix per distinct (type, width) among the quantized weights. */
+    /**
+     * The first rows of one matrix per distinct weight type among the quantized weights, read as
+     * rows of {@link #SAMPLE_COLS} columns. Every layer counts: a Q4_K_M file mixes Q4_K and Q6_K
+     * per layer, and a type first met in a later layer would otherwise compile during a prompt.
+     */
     static List<Sample> samples(ModelWeights w) {
         List<Matrix> layer = new ArrayList<>();
-        if (w.layers().length > 0) {
-            ModelWeights.Layer l = w.layers()[0];
+        for (ModelWeights.Layer l : w.layers()) {
             for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
                 if (m != null) {
                     layer.add(m);
@@ -90,18 +100,26 @@ final class KernelWarmup {
             add(byKind, m, true);
         }
         add(byKind, w.output(), false);
-        List<Sample> all = new ArrayList<>(byKind.values());
-        for (Sample sm : byKind.values()) {
-            // The same rows interleaved (Q4_0, Q4_K, Q6_K), for the 8-row kernels that read the copies.
-            Matrix m = sm.matrix();
-            Matrix x8 = new Matrix(m.type(), m.rows(), m.cols(), m.data());
-            try (Parallel one = new Parallel(1)) {
+        return List.copyOf(byKind.values());
+    }
+
+    /**
+     * The same rows interleaved (Q4_0, Q4_K, Q6_K), for the 8-row kernels that read the copies.
+     * Made by the warm-up thread once its rounds run compiled, not when the model opens: the first
+     * copy also sets up the native-memory downcalls, work the loading thread need not wait for.
+     */
+    static List<Matrix> interleavedSamples(List<Sample> samples) {
+        List<Matrix> out = new ArrayList<>();
+        try (Parallel one = new Parallel(1)) {
+            for (Sample sm : samples) {
+                Matrix m = sm.matrix();
+                Matrix x8 = new Matrix(m.type(), m.rows(), m.cols(), m.data());
                 if (x8.interleave(one)) {
-                    all.add(new Sample(x8, sm.batched(), true));
+                    out.add(x8);
                 }
             }
         }
-        return List.copyOf(all);
+        return out;
     }
 
     /**
@@ -131,8 +149,10 @@ final class KernelWarmup {
             return; // plain float products compile in a moment
         }
         int rows = Math.min(ROWS, m.rows());
-        byKind.putIfAbsent(m.type() + "/" + m.cols(),
-                new Sample(new Matrix(m.type(), rows, m.cols(), m.data().asSlice(0, rows * m.rowBytes())), batched, false));
+        int cols = m.cols() % SAMPLE_COLS == 0 ? SAMPLE_COLS : m.cols();
+        long bytes = rows * m.type().rowBytes(cols);
+        byKind.putIfAbsent(m.type() + "/" + cols,
+                new Sample(new Matrix(m.type(), rows, cols, m.data().asSlice(0, bytes)), batched));
     }
 
     private void run(List<Sample> samples, List<Matrix> toInterleave) {
@@ -150,6 +170,7 @@ final class KernelWarmup {
             }
             float[] y = new float[(TILED + 2) * ROWS];
             float[] v = new float[maxCols], u = new float[maxCols];
+            List<Matrix> x8 = null;
             int next = 0;
             long lastRound = Long.MAX_VALUE;
             while (!stop) {
@@ -172,9 +193,7 @@ final class KernelWarmup {
                 }
                 long roundStart = System.nanoTime();
                 for (Sample s : samples) {
-                    if (!s.interleaved()) {
-                        mm.matMul(s.matrix(), x, 1, y);
-                    }
+                    mm.matMul(s.matrix(), x, 1, y);
                 }
                 // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
                 Ops.rmsNorm(v, 0, x, 0, x, maxCols, 1e-5f);
@@ -189,10 +208,14 @@ final class KernelWarmup {
                 // and compiling them first made a short first prompt later (8-row kernels: 0.1-0.25
                 // s; tiled kernels: 0.2-0.7 s, the matrix-vector kernels queued behind them).
                 if (hot) {
+                    if (x8 == null) {
+                        x8 = interleavedSamples(samples);
+                    }
+                    for (Matrix m : x8) {
+                        mm.matMul(m, x, 1, y);
+                    }
                     for (Sample s : samples) {
-                        if (s.interleaved()) {
-                            mm.matMul(s.matrix(), x, 1, y);
-                        } else if (s.batched()) {
+                        if (s.batched()) {
                             mm.matMul(s.matrix(), x, TILED + rounds % 3, y);
                         }
                     }
