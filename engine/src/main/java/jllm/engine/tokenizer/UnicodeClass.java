@@ -12,19 +12,29 @@ final class UnicodeClass {
     /** Punctuation, \p{P}. */
     static final int PUNCTUATION = 8;
 
+    /** Set in a {@link #BMP} entry once computed; 0 = not computed yet. */
+    private static final int KNOWN = 0x10;
+    /**
+     * The Basic Multilingual Plane's class bits, each filled in when first asked for: computing
+     * all 65,536 when the class loads took 30-60 ms of a cold start's first prompt (interpreted
+     * code), and a prompt meets a few dozen characters. Filling in an entry twice from two threads
+     * writes the same value.
+     */
     private static final byte[] BMP = new byte[0x10000];
-
-    static {
-        for (int c = 0; c < BMP.length; c++) {
-            BMP[c] = (byte) compute(c);
-        }
-    }
 
     private UnicodeClass() {}
 
     /** The class bits of a code point. */
     static int of(int cp) {
-        return cp < 0x10000 ? BMP[cp] : compute(cp);
+        if (cp >= 0x10000) {
+            return compute(cp);
+        }
+        int b = BMP[cp];
+        if (b == 0) {
+            b = compute(cp) | KNOWN;
+            BMP[cp] = (byte) b;
+        }
+        return b & ~KNOWN;
     }
 
     static boolean isLetter(int cp) { return (of(cp) & LETTER) != 0; }
