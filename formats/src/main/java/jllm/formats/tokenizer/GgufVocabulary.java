@@ -69,13 +69,7 @@ public final class GgufVocabulary {
             if (!md.contains(MERGES)) {
                 throw new FormatException(source, MERGES, -1, "a 'gpt2' tokenizer needs its merges, and the key is missing");
             }
-            merges = md.getStringArray(MERGES);
-            for (int i = 0; i < merges.length; i++) {
-                if (merges[i].indexOf(' ', 1) < 0) {
-                    throw new FormatException(source, MERGES + "[" + i + "]", -1,
-                            "merge '" + merges[i] + "' is not two tokens separated by a space");
-                }
-            }
+            merges = md.getStringArray(MERGES);   // their form is checked where they are used (BpeTokenizer)
         }
         boolean spm = type == VocabularyType.SPM;
         SpecialTokenIds ids = spm
