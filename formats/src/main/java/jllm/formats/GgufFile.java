@@ -274,16 +274,20 @@ public final class GgufFile implements ModelFile {
                 // strings when first used (StringTable). No per-element field names either: they
                 // are built only for an error message.
                 long start = in.position();
+                int[] offsets = new int[n + 1];   // where each string's bytes begin, from start
                 for (int i = 0; i < n; i++) {
                     long length = in.count(field, i, 1);   // before position(): it moves past the count
+                    long at = in.position() - start;
+                    if (at + length > Integer.MAX_VALUE - 16) {
+                        throw in.error(field, start, "string array of more than " + (Integer.MAX_VALUE - 16) + " bytes");
+                    }
+                    offsets[i] = (int) at;
                     in.seek(in.position() + length);
                 }
                 long bytes = in.position() - start;
-                if (bytes > Integer.MAX_VALUE - 16) {
-                    throw in.error(field, start, "string array of " + bytes + " bytes is too long");
-                }
+                offsets[n] = (int) bytes + 8;
                 in.seek(start);
-                yield new StringTable(in.bytes(bytes, field), n);
+                yield new StringTable(in.bytes(bytes, field), offsets);
             }
             case ARRAY -> {
                 List<MetadataValue.Array> a = new ArrayList<>(n);

@@ -98,6 +98,18 @@ public final class GgufMetadata {
         return ((String[]) a.values()).clone();
     }
 
+    /**
+     * An array of strings as a {@link TextTable}: a file's strings are decoded one by one as they
+     * are asked for, not all at once.
+     */
+    public TextTable getTexts(String key) {
+        MetadataValue.Array a = getArray(key);
+        if (a.elementType() != GgufValueType.STRING) {
+            throw wrongType(key, "array of STRING", "array of " + a.elementType());
+        }
+        return a.texts();
+    }
+
     /** An array of FLOAT32 values (FLOAT64 arrays are narrowed). */
     public float[] getFloatArray(String key) {
         MetadataValue.Array a = getArray(key);

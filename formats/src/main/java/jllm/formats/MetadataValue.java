@@ -55,7 +55,12 @@ public record MetadataValue(GgufValueType type, Object value) {
         /** The elements (a file's string arrays are decoded on the first call). */
         @Override
         public Object values() {
-            return values instanceof StringTable t ? t.strings() : values;
+            return values instanceof StringTable t ? t.toArray() : values;
+        }
+
+        /** A string array's elements as a table, decoded as they are asked for. */
+        TextTable texts() {
+            return values instanceof StringTable t ? t : TextTable.of((String[]) values);
         }
 
         /** Number of elements. */

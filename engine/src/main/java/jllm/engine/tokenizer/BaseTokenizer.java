@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import jllm.formats.TextTable;
 import jllm.formats.tokenizer.SpecialTokenIds;
 import jllm.formats.tokenizer.TokenType;
 import jllm.formats.tokenizer.Vocabulary;
@@ -17,9 +18,13 @@ abstract class BaseTokenizer implements Tokenizer {
     static final Set<String> END_OF_GENERATION = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>",
             "<|call|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>",
             "<end_of_utterance>", "<｜end▁of▁sentence｜>");
+    /** Their hashes: the scan over a vocabulary compares these before decoding a token. */
+    private static final Set<Integer> END_HASHES = END_OF_GENERATION.stream().map(String::hashCode)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     final Vocabulary vocab;
-    final String[] tokens;
+    /** Token texts by id: a file's are decoded as they are asked for. */
+    final TextTable tokens;
     final TokenType[] types;
     /** Token text to id; where texts repeat, the last id wins, as in llama.cpp. */
     final TokenTextIndex index;
@@ -30,13 +35,13 @@ abstract class BaseTokenizer implements Tokenizer {
 
     BaseTokenizer(Vocabulary vocab) {
         this.vocab = vocab;
-        this.tokens = vocab.tokens();
-        int n = tokens.length;
+        this.tokens = vocab.tokenTexts();
+        int n = tokens.size();
         this.types = vocab.types().clone();
         this.index = new TokenTextIndex(tokens);
         endOfGeneration = new boolean[n];
         for (int i = 0; i < n; i++) {
-            if (END_OF_GENERATION.contains(tokens[i])) {
+            if (END_HASHES.contains(tokens.hash(i)) && END_OF_GENERATION.contains(tokens.get(i))) {
                 types[i] = TokenType.CONTROL;
                 endOfGeneration[i] = true;
             }
@@ -60,9 +65,9 @@ abstract class BaseTokenizer implements Tokenizer {
         byte[] p = pieces.get(id);
         if (p == null) {
             p = switch (types[id]) {
-                case NORMAL -> normalPiece(tokens[id]);
-                case BYTE -> bytePiece(tokens[id]);
-                case USER_DEFINED, CONTROL, UNKNOWN -> tokens[id].getBytes(StandardCharsets.UTF_8);
+                case NORMAL -> normalPiece(tokens.get(id));
+                case BYTE -> bytePiece(tokens.get(id));
+                case USER_DEFINED, CONTROL, UNKNOWN -> tokens.get(id).getBytes(StandardCharsets.UTF_8);
                 case UNUSED, UNDEFINED -> new byte[0];
             };
             pieces.set(id, p);   // racing threads make equal arrays; either may stay

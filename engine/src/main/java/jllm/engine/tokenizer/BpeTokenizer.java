@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import jllm.formats.FormatException;
+import jllm.formats.TextTable;
 import jllm.formats.tokenizer.Vocabulary;
 
 /**
@@ -30,7 +31,7 @@ final class BpeTokenizer extends BaseTokenizer {
     /** Rank to the symbol the merge makes, or {@link #UNRESOLVED} until first used. */
     private final int[] mergeResult;
     private static final int UNRESOLVED = -3;
-    private final String[] merges;
+    private final TextTable merges;
     /** Ids of texts above the vocabulary, by text. */
     private final Map<String, Integer> extraIds = new HashMap<>();
     /** Texts of symbols above the vocabulary (merge results and byte characters that are not tokens). */
@@ -40,18 +41,18 @@ final class BpeTokenizer extends BaseTokenizer {
 
     BpeTokenizer(Vocabulary v) {
         super(v);
-        n = tokens.length;
+        n = tokens.size();
         pre = PreTokenizer.forName(v.preTokenizer(), v.source());
-        String[] m = v.merges();
+        TextTable m = v.mergeTexts();
         merges = m;
-        for (int r = 0; r < m.length; r++) {
-            if (m[r].indexOf(' ', 1) < 0) {
+        for (int r = 0; r < m.size(); r++) {
+            if (!m.hasAsciiAfterFirst(r, ' ')) {
                 throw new FormatException(v.source(), "tokenizer.ggml.merges[" + r + "]", -1,
-                        "merge '" + m[r] + "' is not two tokens separated by a space");
+                        "merge '" + m.get(r) + "' is not two tokens separated by a space");
             }
         }
         ranks = new MergeRanks(m);
-        mergeResult = new int[m.length];
+        mergeResult = new int[m.size()];
         java.util.Arrays.fill(mergeResult, UNRESOLVED);
         for (int b = 0; b < 256; b++) {
             byteSymbol[b] = intern(String.valueOf(ByteLevel.charOf(b)));
@@ -71,7 +72,7 @@ final class BpeTokenizer extends BaseTokenizer {
     }
 
     private synchronized int resolve(int rank) {
-        String mr = merges[rank];
+        String mr = merges.get(rank);
         int sp = mr.indexOf(' ', 1);
         int r = index.find(mr, 0, sp, sp + 1, mr.length());
         if (r < 0) {
@@ -100,7 +101,7 @@ final class BpeTokenizer extends BaseTokenizer {
 
     /** The rank of the merge of two adjacent symbols, or -1. */
     private int rank(int left, int right) {
-        return ranks.rank(left < n ? tokens[left] : extraText(left - n), right < n ? tokens[right] : extraText(right - n));
+        return ranks.rank(left < n ? tokens.get(left) : extraText(left - n), right < n ? tokens.get(right) : extraText(right - n));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package jllm.engine.tokenizer;
 
+import jllm.formats.TextTable;
+
 /**
  * BPE merge ranks looked up by the texts of the two symbols: merge {@code r} is the text
  * "left right" (split at its first space after the first character, as llama.cpp splits it), and
@@ -9,7 +11,7 @@ package jllm.engine.tokenizer;
  * about 150 ms of every start, and a prompt uses a few hundred merges.
  */
 final class MergeRanks {
-    private final String[] merges;
+    private final TextTable merges;
     private final int[] slots;   // rank + 1; 0 = empty
     private final int[] hashes;
     private final int mask;
@@ -25,16 +27,20 @@ final class MergeRanks {
 
     /** {@code merges}: each "left right"; the caller has checked that each has such a space. */
     MergeRanks(String[] merges) {
+        this(TextTable.of(merges));
+    }
+
+    /** As above; a file's merges are hashed from their bytes and decoded only when a probe meets them. */
+    MergeRanks(TextTable merges) {
         this.merges = merges;
-        int cap = TokenTextIndex.capacity(merges.length);
+        int cap = TokenTextIndex.capacity(merges.size());
         slots = new int[cap];
         hashes = new int[cap];
         mask = cap - 1;
-        for (int r = 0; r < merges.length; r++) {
-            String m = merges[r];
-            int h = m.hashCode();
+        for (int r = 0; r < merges.size(); r++) {
+            int h = merges.hash(r);
             int i = TokenTextIndex.spread(h) & mask;
-            while (slots[i] != 0 && !(hashes[i] == h && merges[slots[i] - 1].equals(m))) {
+            while (slots[i] != 0 && !(hashes[i] == h && merges.get(slots[i] - 1).equals(merges.get(r)))) {
                 i = (i + 1) & mask;
             }
             if (slots[i] == 0) {   // a repeated merge keeps its first (lowest) rank
@@ -50,7 +56,7 @@ final class MergeRanks {
         int h = a.hashCode() * pow31(lb + 1) + ' ' * pow31(lb) + b.hashCode();
         for (int i = TokenTextIndex.spread(h) & mask; slots[i] != 0; i = (i + 1) & mask) {
             if (hashes[i] == h) {
-                String m = merges[slots[i] - 1];
+                String m = merges.get(slots[i] - 1);
                 if (m.length() == la + 1 + lb && m.charAt(la) == ' ' && m.startsWith(a) && m.startsWith(b, la + 1)
                         && m.indexOf(' ', 1) == la) {
                     return slots[i] - 1;

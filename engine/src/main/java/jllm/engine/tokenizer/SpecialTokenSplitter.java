@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import jllm.formats.TextTable;
 import jllm.formats.tokenizer.TokenType;
 
 /**
@@ -19,34 +20,34 @@ final class SpecialTokenSplitter {
         boolean isText() { return token < 0; }
     }
 
-    private final String[] texts;
+    private final TextTable texts;
     private final int[] all;          // control, user-defined, unknown; longest first
     private final int[] userDefined;  // the subset matched without parse-special
     private final boolean[] lstrip;
     private final boolean[] rstrip;
 
-    SpecialTokenSplitter(String[] tokens, TokenType[] types, String modelName) {
+    SpecialTokenSplitter(TextTable tokens, TokenType[] types, String modelName) {
         this.texts = tokens;
         List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < tokens.length; i++) {
-            if (types[i].isSpecial() && !tokens[i].isEmpty()) {
+        for (int i = 0; i < tokens.size(); i++) {
+            if (types[i].isSpecial() && !tokens.get(i).isEmpty()) {
                 ids.add(i);
             }
         }
-        ids.sort(Comparator.comparingInt((Integer i) -> -tokens[i].getBytes(StandardCharsets.UTF_8).length)
+        ids.sort(Comparator.comparingInt((Integer i) -> -tokens.get(i).getBytes(StandardCharsets.UTF_8).length)
                 .thenComparingInt(i -> i));
         all = ids.stream().mapToInt(Integer::intValue).toArray();
         userDefined = ids.stream().filter(i -> types[i] == TokenType.USER_DEFINED).mapToInt(Integer::intValue).toArray();
-        lstrip = new boolean[tokens.length];
-        rstrip = new boolean[tokens.length];
+        lstrip = new boolean[tokens.size()];
+        rstrip = new boolean[tokens.size()];
         String name = modelName.toLowerCase(Locale.ROOT);
         if (name.contains("phi-3") || name.contains("phi3")) {
             // llama.cpp: Phi-3's special tokens swallow the whitespace after them, except these.
             for (int id : all) {
                 rstrip[id] = true;
             }
-            for (int i = 0; i < tokens.length; i++) {
-                switch (tokens[i]) {
+            for (int i = 0; i < tokens.size(); i++) {
+                switch (tokens.get(i)) {
                     case "</s>" -> rstrip[i] = true;
                     case "<unk>", "<s>", "<|endoftext|>" -> rstrip[i] = false;
                     default -> { }
@@ -60,7 +61,7 @@ final class SpecialTokenSplitter {
         List<Fragment> frags = new ArrayList<>();
         frags.add(new Fragment(-1, 0, text.length()));
         for (int id : parseSpecial ? all : userDefined) {
-            String t = texts[id];
+            String t = texts.get(id);
             List<Fragment> out = null;
             for (int f = 0; f < frags.size(); f++) {
                 Fragment fr = frags.get(f);

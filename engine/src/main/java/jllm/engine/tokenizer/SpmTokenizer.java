@@ -40,13 +40,13 @@ final class SpmTokenizer extends BaseTokenizer {
 
     SpmTokenizer(Vocabulary v) {
         super(v);
-        n = tokens.length;
+        n = tokens.size();
         priority = scoreRanks(v.scores());
         Map<Integer, Integer> extraChars = new HashMap<>();
         merges = new LongIntMap(n * 4);
         adjacent = new LongIntMap(n * 4);
         for (int t = 0; t < n; t++) {
-            String s = tokens[t];
+            String s = tokens.get(t);
             if (id(s) != t || s.codePointCount(0, s.length()) < 2) {
                 continue;
             }
@@ -70,7 +70,7 @@ final class SpmTokenizer extends BaseTokenizer {
             }
         }
         for (int t = 0; t < n; t++) {
-            String s = tokens[t];
+            String s = tokens.get(t);
             if (s.length() == 2 && s.codePointCount(0, 2) == 1 && id(s) == t) {
                 otherSymbol.put(s.codePointAt(0), t);
             }

@@ -1,28 +1,36 @@
 package jllm.engine.tokenizer;
 
+import jllm.formats.TextTable;
+
 /**
  * Finds token ids by text given as a region of another string, or as two regions one after the
  * other, without building the substring: the merge table of a 128k BPE vocabulary has ~280k
  * entries "left right", and cutting each into three new strings took a few hundred ms at startup.
- * Hashes are {@link String#hashCode} of the text, so a region hashes like the string it spells.
+ * Hashes are {@link String#hashCode} of the text, so a region hashes like the string it spells,
+ * and a file's tokens are hashed from their bytes ({@link TextTable#hash}) without being decoded:
+ * a probe decodes a token only when the hashes match.
  */
 final class TokenTextIndex {
-    private final String[] tokens;
+    private final TextTable tokens;
     private final int[] slots;   // token id + 1; 0 = empty
     private final int[] hashes;  // the slot's text hash: most probes end without touching a String
     private final int mask;
 
     TokenTextIndex(String[] tokens) {
+        this(TextTable.of(tokens));
+    }
+
+    TokenTextIndex(TextTable tokens) {
         this.tokens = tokens;
-        int cap = capacity(tokens.length);
+        int n = tokens.size();
+        int cap = capacity(n);
         slots = new int[cap];
         hashes = new int[cap];
         mask = cap - 1;
-        for (int id = 0; id < tokens.length; id++) {
-            String t = tokens[id];
-            int h = t.hashCode();
+        for (int id = 0; id < n; id++) {
+            int h = tokens.hash(id);
             int i = spread(h) & mask;
-            while (slots[i] != 0 && (hashes[i] != h || !tokens[slots[i] - 1].equals(t))) {
+            while (slots[i] != 0 && (hashes[i] != h || !tokens.get(slots[i] - 1).equals(tokens.get(id)))) {
                 i = (i + 1) & mask;
             }
             slots[i] = id + 1;   // a duplicate text maps to its last id, as in llama.cpp
@@ -48,7 +56,7 @@ final class TokenTextIndex {
         int i = spread(h) & mask;
         while (slots[i] != 0) {
             if (hashes[i] == h) {
-                String t = tokens[slots[i] - 1];
+                String t = tokens.get(slots[i] - 1);
                 if (t.length() == len && t.regionMatches(0, s, aFrom, la) && t.regionMatches(la, s, bFrom, len - la)) {
                     return slots[i] - 1;
                 }

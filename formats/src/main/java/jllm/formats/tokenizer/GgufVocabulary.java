@@ -4,6 +4,7 @@ import java.util.Optional;
 import jllm.formats.FormatException;
 import jllm.formats.GgufMetadata;
 import jllm.formats.GgufWriter;
+import jllm.formats.TextTable;
 import jllm.formats.MetadataValue;
 
 /**
@@ -47,8 +48,8 @@ public final class GgufVocabulary {
         String modelName = md.getString(MODEL);
         VocabularyType type = VocabularyType.fromGguf(modelName).orElseThrow(() -> new FormatException(source, MODEL,
                 -1, "tokenizer model '" + modelName + "' is not supported (jllm reads 'llama' and 'gpt2')"));
-        String[] tokens = md.getStringArray(TOKENS);
-        int n = tokens.length;
+        TextTable tokens = md.getTexts(TOKENS);   // decoded as the tokenizer asks for them
+        int n = tokens.size();
         if (n == 0) {
             throw new FormatException(source, TOKENS, -1, "the vocabulary is empty");
         }
@@ -64,12 +65,12 @@ public final class GgufVocabulary {
         } else {
             java.util.Arrays.fill(types, TokenType.NORMAL);
         }
-        String[] merges = new String[0];
+        TextTable merges = TextTable.of();
         if (type == VocabularyType.BPE) {
             if (!md.contains(MERGES)) {
                 throw new FormatException(source, MERGES, -1, "a 'gpt2' tokenizer needs its merges, and the key is missing");
             }
-            merges = md.getStringArray(MERGES);   // their form is checked where they are used (BpeTokenizer)
+            merges = md.getTexts(MERGES);   // their form is checked where they are used (BpeTokenizer)
         }
         boolean spm = type == VocabularyType.SPM;
         SpecialTokenIds ids = spm
