@@ -18,9 +18,6 @@ abstract class BaseTokenizer implements Tokenizer {
     static final Set<String> END_OF_GENERATION = Set.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>",
             "<|call|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>",
             "<end_of_utterance>", "<｜end▁of▁sentence｜>");
-    /** Their hashes: the scan over a vocabulary compares these before decoding a token. */
-    private static final Set<Integer> END_HASHES = END_OF_GENERATION.stream().map(String::hashCode)
-            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     final Vocabulary vocab;
     /** Token texts by id: a file's are decoded as they are asked for. */
@@ -40,10 +37,11 @@ abstract class BaseTokenizer implements Tokenizer {
         this.types = vocab.types().clone();
         this.index = new TokenTextIndex(tokens);
         endOfGeneration = new boolean[n];
-        for (int i = 0; i < n; i++) {
-            if (END_HASHES.contains(tokens.hash(i)) && END_OF_GENERATION.contains(tokens.get(i))) {
-                types[i] = TokenType.CONTROL;
-                endOfGeneration[i] = true;
+        for (String text : END_OF_GENERATION) {   // by text to id, as llama.cpp (the last of repeated texts)
+            int id = index.find(text, 0, text.length());
+            if (id >= 0) {
+                types[id] = TokenType.CONTROL;
+                endOfGeneration[id] = true;
             }
         }
         SpecialTokenIds s = vocab.special();
