@@ -163,12 +163,28 @@ public final class MatMul {
         matVec(w, x, 0, y, 0);
     }
 
-    /** {@code y[yOffset .. yOffset+rows) = W x[xOffset .. xOffset+cols)}. */
+    /**
+     * {@code y[yOffset .. yOffset+rows) = W x[xOffset .. xOffset+cols)}. Q4_0, Q4_K and Q6_K
+     * matrices are read from their interleaved copy, which the first product makes (once per
+     * matrix) unless {@link #copyOnFirstProduct} was turned off.
+     */
     public void matVec(Matrix w, float[] x, int xOffset, float[] y, int yOffset) {
         Objects.checkFromIndexSize(xOffset, w.cols(), x.length);
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
-        // Q4_0, Q4_K: the first product interleaves the rows (once per matrix), every product reads that.
-        oneRow(w, w.interleaved(pool), Activation.kindFor(w.type()), x, xOffset, y, yOffset);
+        MemorySegment x8 = copyOnFirstProduct ? w.interleaved(pool) : w.interleavedIfMade();
+        oneRow(w, x8, Activation.kindFor(w.type()), x, xOffset, y, yOffset);
+    }
+
+    private volatile boolean copyOnFirstProduct = true;
+
+    /**
+     * Whether {@link #matVec} makes a matrix's interleaved copy when it first meets it (the
+     * default), or uses copies only once someone made them ({@link Matrix#interleave}) and
+     * reads the file's rows until then, with the same results. A model turns it off to spread its
+     * copies over its first generated tokens instead of making them all in the first one.
+     */
+    public void copyOnFirstProduct(boolean on) {
+        copyOnFirstProduct = on;
     }
 
     /** One activation row through the matrix-vector kernels (of the copy x8 where not null). */

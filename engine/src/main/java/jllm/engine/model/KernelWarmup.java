@@ -33,7 +33,7 @@ import jllm.kernels.Parallel;
  * 8-row kernels on interleaved copies of the samples; and, one between rounds, it makes the
  * interleaved copies of the model's matrices that have them ({@link Matrix#interleave}, the only
  * state it shares with the model), layer by layer, until the first forward pass begins; the
- * first generated token makes the rest.
+ * generated tokens make the rest, a few each ({@link Transformer#copySome}).
  * {@code -Djllm.warmup=false} turns all of it off; results do not depend on it.
  */
 final class KernelWarmup {
@@ -126,8 +126,8 @@ final class KernelWarmup {
      * The matrices whose interleaved copies (Q4_0, Q4_K, Q6_K) the warm-up makes, in the order a forward
      * pass uses them. Made while the model loads (all of them when it stays idle for a second or
      * two, as in a chat), they serve prompts too: a short prompt's products then take the 8-row
-     * kernels, about twice as fast as the tiled ones, and the first generated token makes only
-     * the copies still missing (all of them cost 0.4 s for a 1B model).
+     * kernels, about twice as fast as the tiled ones, and the generated tokens make only the
+     * copies still missing (all of them cost 0.4-2 s for a 1B model).
      */
     static List<Matrix> toInterleave(ModelWeights w) {
         List<Matrix> out = new ArrayList<>();
@@ -178,7 +178,7 @@ final class KernelWarmup {
                 // between rounds. They stop with the rounds: copying on while the first prompt ran
                 // on the other threads made its first token 0.3-0.4 s later; a copy in progress
                 // is dropped (a 1B model's Q6_K output matrix takes 0.3-0.5 s on one thread). A
-                // matrix not copied yet uses the file's rows; the first generated token makes the rest.
+                // matrix not copied yet uses the file's rows; the generated tokens make the rest.
                 boolean hot = lastRound < HOT_ROUND_NANOS;
                 if (hot && next < toInterleave.size()) {
                     if (toInterleave.get(next++).interleave(one, () -> stop)) {
