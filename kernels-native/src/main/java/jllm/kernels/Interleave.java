@@ -59,45 +59,91 @@ final class Interleave {
      * @throws CancellationException when {@code cancelled} turned true before every group was copied
      */
     static MemorySegment pack(Matrix m, Parallel pool, BooleanSupplier cancelled) {
-        int cols = m.cols();
-        GroupPacker packer = switch (m.type()) {
-            case Q4_K -> (in, rb, out) -> Q4_Kx8.packGroup(in, rb, cols / 256, out);
-            case Q6_K -> (in, rb, out) -> Q6_Kx8.packGroup(in, rb, cols / 256, out);
-            default -> (in, rb, out) -> Q4_0x8.packGroup(in, rb, cols / 32, out);
-        };
-        long gb = groupBytes(m.type(), cols), rb = m.rowBytes();
-        MemorySegment out;
+        Partial p = begin(m);
+        if (p == null) {
+            return null;
+        }
+        p.packGroups(pool, p.groups, cancelled);
+        return p.result();
+    }
+
+    /** A copy made group by group ({@link #pack} in parts); null where there is no memory for it. */
+    static Partial begin(Matrix m) {
         try {
-            out = NativeMemory.allocate(gb * (m.rows() / ROWS));
+            return new Partial(m);
         } catch (OutOfMemoryError e) {
             return null;   // no memory for the copy: the row kernels still work
         }
-        AtomicBoolean finite = new AtomicBoolean(true), aborted = new AtomicBoolean();
-        MemorySegment src = m.data();
-        pool.forChunks(m.rows() / ROWS, 16, (from, to) -> {
-            byte[] in = new byte[(int) (ROWS * rb)];
-            byte[] packed = new byte[(int) gb];
-            for (int g = from; g < to && finite.get(); g++) {
-                if (cancelled.getAsBoolean()) {
-                    aborted.set(true);
-                    break;
-                }
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * ROWS * rb, in, 0, in.length);
-                if (!packer.pack(in, (int) rb, packed)) {
-                    finite.set(false);
-                }
-                MemorySegment.copy(packed, 0, out, ValueLayout.JAVA_BYTE, g * gb, packed.length);
-            }
-            if (src.isMapped() && to > from) {
-                // Give these rows' file pages back as we go: the whole 128k-row output matrix
-                // resident beside its copy raised a 1B model's peak by 0.2 GB.
-                src.asSlice(from * ROWS * rb, (to - from) * ROWS * rb).unload();
-            }
-        });
-        if (aborted.get()) {
-            throw new CancellationException("interleaving " + m + " was cancelled");
+    }
+
+    /** A matrix's interleaved copy, its groups [0, next) made so far. */
+    static final class Partial {
+        private final Matrix m;
+        private final GroupPacker packer;
+        private final long gb, rb;
+        private final MemorySegment out;
+        final int groups;
+        int next;
+        private volatile boolean finite = true;
+
+        private Partial(Matrix m) {
+            this.m = m;
+            int cols = m.cols();
+            packer = switch (m.type()) {
+                case Q4_K -> (in, rb, out) -> Q4_Kx8.packGroup(in, rb, cols / 256, out);
+                case Q6_K -> (in, rb, out) -> Q6_Kx8.packGroup(in, rb, cols / 256, out);
+                default -> (in, rb, out) -> Q4_0x8.packGroup(in, rb, cols / 32, out);
+            };
+            gb = groupBytes(m.type(), cols);
+            rb = m.rowBytes();
+            groups = m.rows() / ROWS;
+            out = NativeMemory.allocate(gb * groups);
         }
-        return finite.get() ? out : null;
+
+        /** Whether every group is made, or a scale that is not finite ended it. */
+        boolean done() {
+            return next >= groups || !finite;
+        }
+
+        /** The copy once {@link #done}: null where a scale was not finite. */
+        MemorySegment result() {
+            return finite ? out : null;
+        }
+
+        /**
+         * Makes the next {@code count} groups (fewer at the end) on the pool's threads.
+         *
+         * @throws CancellationException when {@code cancelled} turned true before they were all made
+         */
+        void packGroups(Parallel pool, int count, BooleanSupplier cancelled) {
+            int first = next, last = Math.min(groups, next + count);
+            AtomicBoolean aborted = new AtomicBoolean();
+            MemorySegment src = m.data();
+            pool.forChunks(last - first, 16, (from, to) -> {
+                byte[] in = new byte[(int) (ROWS * rb)];
+                byte[] packed = new byte[(int) gb];
+                for (int g = first + from; g < first + to && finite; g++) {
+                    if (cancelled.getAsBoolean()) {
+                        aborted.set(true);
+                        break;
+                    }
+                    MemorySegment.copy(src, ValueLayout.JAVA_BYTE, g * ROWS * rb, in, 0, in.length);
+                    if (!packer.pack(in, (int) rb, packed)) {
+                        finite = false;
+                    }
+                    MemorySegment.copy(packed, 0, out, ValueLayout.JAVA_BYTE, g * gb, packed.length);
+                }
+                if (src.isMapped() && to > from) {
+                    // Give these rows' file pages back as we go: the whole 128k-row output matrix
+                    // resident beside its copy raised a 1B model's peak by 0.2 GB.
+                    src.asSlice((first + from) * ROWS * rb, (to - from) * ROWS * rb).unload();
+                }
+            });
+            if (aborted.get()) {
+                throw new CancellationException("interleaving " + m + " was cancelled");
+            }
+            next = last;
+        }
     }
 
     /** Bytes of one group of 8 rows in the copy. */

@@ -90,7 +90,14 @@ public final class Matrix {
             synchronized (this) {
                 s = interleaved;
                 if (s == null) {
-                    MemorySegment p = Interleave.applies(this) ? Interleave.pack(this, pool, cancelled) : null;
+                    MemorySegment p;
+                    if (partial != null) {   // finish the copy begun in parts
+                        partial.packGroups(pool, partial.groups, cancelled);
+                        p = partial.result();
+                        partial = null;
+                    } else {
+                        p = Interleave.applies(this) ? Interleave.pack(this, pool, cancelled) : null;
+                    }
                     s = p == null ? NONE : p;   // the copying gave the mapped pages back
                     interleaved = s;
                 }
@@ -98,6 +105,48 @@ public final class Matrix {
         }
         return s == NONE ? null : s;
     }
+
+    /** A copy being made in parts ({@link #interleaveFor}); guarded by this. */
+    private Interleave.Partial partial;
+
+    /**
+     * Makes the interleaved copy in parts: slices of {@value #SLICE_GROUPS} groups of 8 rows
+     * until about {@code budgetNanos} have passed (at least one slice), so that a large matrix
+     * (a 1B model's 128k-row output matrix takes 0.3-0.9 s) can be copied a little at a time
+     * between generated tokens. Returns true once the copy is made (or the matrix has none);
+     * products read the file's rows until then.
+     */
+    public boolean interleaveFor(Parallel pool, long budgetNanos) {
+        if (interleaved != null) {
+            return true;
+        }
+        synchronized (this) {
+            if (interleaved != null) {
+                return true;
+            }
+            if (partial == null) {
+                partial = Interleave.applies(this) ? Interleave.begin(this) : null;
+                if (partial == null) {
+                    interleaved = NONE;
+                    return true;
+                }
+            }
+            long start = System.nanoTime();
+            do {
+                partial.packGroups(pool, SLICE_GROUPS, () -> false);
+            } while (!partial.done() && System.nanoTime() - start < budgetNanos);
+            if (partial.done()) {
+                MemorySegment p = partial.result();
+                interleaved = p == null ? NONE : p;
+                partial = null;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /** Groups of 8 rows per slice of {@link #interleaveFor}: 8192 rows, 20-40 ms of a 2048-wide Q6_K matrix. */
+    static final int SLICE_GROUPS = 1024;
 
     /**
      * Makes the interleaved copy now, on the pool's threads, where this matrix has one (Q4_0, Q4_K

@@ -233,6 +233,50 @@ class InterleaveTest {
         assertThat(m.interleave(one, () -> true)).as("already made").isTrue();
     }
 
+    @Test
+    void aCopyMadeInSlicesEqualsOneMadeAtOnce() {
+        assumeTrue(Q6_Kx8.ENABLED, "needs 256-bit vectors");
+        int rows = 8 * (2 * Matrix.SLICE_GROUPS + 3);   // two whole slices and a short third
+        Matrix sliced = KernelChecks.randomMatrix(GgmlType.Q6_K, rows, 256, 9);
+        Matrix whole = new Matrix(sliced.type(), rows, 256, sliced.data());
+        float[] x = new float[256];
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(4);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        MatMul mm = new MatMul(two, MatMul.Backend.VECTOR);
+        mm.copyOnFirstProduct(false);
+        float[] fileRows = new float[rows];
+        mm.matVec(sliced, x, fileRows);
+        assertThat(sliced.interleavedIfMade()).as("no copy on first product").isNull();
+        assertThat(sliced.interleaveFor(two, 0)).as("first slice").isFalse();
+        float[] during = new float[rows];
+        mm.matVec(sliced, x, during);
+        assertThat(during).as("the file's rows until the copy is whole").containsExactly(fileRows);
+        assertThat(sliced.interleaveFor(two, 0)).as("second slice").isFalse();
+        assertThat(sliced.interleaveFor(two, 0)).as("the short third").isTrue();
+        assertThat(sliced.interleaveFor(two, 0)).as("already made").isTrue();
+        assertThat(whole.interleave(one)).isTrue();
+        assertThat(sliced.interleavedIfMade().toArray(ValueLayout.JAVA_BYTE))
+                .isEqualTo(whole.interleavedIfMade().toArray(ValueLayout.JAVA_BYTE));
+        float[] after = new float[rows];
+        mm.matVec(sliced, x, after);
+        assertThat(after).as("the 8-row kernel on the copy, bit for bit").containsExactly(fileRows);
+    }
+
+    @Test
+    void aCopyBegunInSlicesIsFinishedByAFullCopy() {
+        assumeTrue(Q4_0x8.ENABLED, "needs 256-bit vectors");
+        int rows = 8 * (Matrix.SLICE_GROUPS + 1);
+        Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, rows, 64, 2);
+        Matrix whole = new Matrix(m.type(), rows, 64, m.data());
+        assertThat(m.interleaveFor(one, 0)).isFalse();
+        assertThat(m.interleave(two)).isTrue();
+        assertThat(whole.interleave(two)).isTrue();
+        assertThat(m.interleavedIfMade().toArray(ValueLayout.JAVA_BYTE))
+                .isEqualTo(whole.interleavedIfMade().toArray(ValueLayout.JAVA_BYTE));
+    }
+
     /** Q6_K rows of random bytes (every code, every scale from -128 to 127) with finite d's. */
     private static byte[] randomQ6KRows(int rows, int cols, long seed) {
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(seed);

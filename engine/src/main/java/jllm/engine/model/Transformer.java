@@ -79,21 +79,64 @@ public final class Transformer implements AutoCloseable {
     KernelWarmup warmup() { return warmup; }
 
     /**
-     * Makes interleaved copies of the weights (see {@link Matrix#interleave}), in forward order,
-     * for about {@code budgetNanos}: a copy once begun is finished. Called after each generated
-     * token: making them all in the first one held it up by 1.3-2 s for a 1B Q4_K_M model (most
-     * of it the first touch of the copies' fresh memory); spread out, tokens keep coming while
-     * the products switch to the copies (same results, the 8-row kernels are faster). Copies the
-     * idle-time warm-up made are skipped.
+     * Makes interleaved copies of the weights (see {@link Matrix#interleaveFor}), in forward
+     * order, for about {@code budgetNanos} (at least one slice of 8192 rows). Called after each
+     * generated token: making them all in the first one held it up by 1.3-2 s for a 1B Q4_K_M
+     * model (most of it the first touch of the copies' fresh memory); spread out, tokens keep
+     * coming while the products switch to the copies (same results; the 8-row kernels are
+     * faster). Copies the idle-time warm-up made are skipped.
      */
     synchronized void copySome(long budgetNanos) {
+        if (nextCopy >= toCopy.size() || !copyKernelsHot()) {
+            return;
+        }
         long start = System.nanoTime();
         while (nextCopy < toCopy.size()) {
-            toCopy.get(nextCopy++).interleave(pool);
+            long left = budgetNanos - (System.nanoTime() - start);
+            if (!toCopy.get(nextCopy).interleaveFor(pool, Math.max(0, left))) {
+                break;   // a large matrix, copied in slices: the next token goes on with it
+            }
+            nextCopy++;
             if (System.nanoTime() - start >= budgetNanos) {
                 break;
             }
         }
+    }
+
+    /** Interleaved samples of the weights' types, for warming the 8-row kernels; null until needed. */
+    private List<Matrix> copySamples;
+    private float[] sampleIn, sampleOut;
+    private boolean copyKernelsHot;
+    /** A round of sample products this fast ran compiled 8-row kernels (milliseconds before). */
+    static final long HOT_SAMPLES_NANOS = 300_000L;
+
+    /**
+     * Whether the 8-row kernels that read the copies run compiled; until then, one round of
+     * products on small interleaved samples (8 rows, 512 columns) per call, so that C2 compiles
+     * them. Copies made before that would switch whole matrices to kernels still running
+     * interpreted, where every vector is a heap object: the tokens after the first copies took
+     * 0.3-1 s instead of 0.05.
+     */
+    private boolean copyKernelsHot() {
+        if (copyKernelsHot) {
+            return true;
+        }
+        if (copySamples == null) {
+            copySamples = KernelWarmup.interleavedSamples(KernelWarmup.samples(weights));
+            int cols = copySamples.stream().mapToInt(Matrix::cols).max().orElse(0);
+            int rows = copySamples.stream().mapToInt(Matrix::rows).max().orElse(0);
+            sampleIn = new float[cols];
+            for (int i = 0; i < cols; i++) {
+                sampleIn[i] = (float) Math.sin(i);
+            }
+            sampleOut = new float[rows];
+        }
+        long start = System.nanoTime();
+        for (Matrix m : copySamples) {
+            matMul.matVec(m, sampleIn, 0, sampleOut, 0);
+        }
+        copyKernelsHot = System.nanoTime() - start < HOT_SAMPLES_NANOS;
+        return copyKernelsHot;
     }
 
     /** Whether every interleaved copy is made (for tests). */
