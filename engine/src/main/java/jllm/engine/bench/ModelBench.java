@@ -34,6 +34,7 @@ public final class ModelBench {
     public static Result generation(Transformer t, int tokens, int repetitions, long seed) {
         int[] ids = randomTokens(t, tokens, seed);
         Session s = t.newSession(tokens, 1);
+        t.makeAllCopies();   // steady decoding: generated tokens would otherwise make them a few at a time
         for (int i = 0; i < Math.min(tokens, 16); i++) { // warm-up
             s.forward(ids[i]);
         }

@@ -139,6 +139,17 @@ public final class Transformer implements AutoCloseable {
         return copyKernelsHot;
     }
 
+    /**
+     * Makes every interleaved copy of the weights now, which generated tokens otherwise make a
+     * few at a time: for measuring steady decoding ({@code jllm bench}), as llama.cpp repacks its
+     * weights when it loads them.
+     */
+    public synchronized void makeAllCopies() {
+        while (nextCopy < toCopy.size()) {
+            toCopy.get(nextCopy++).interleave(pool);
+        }
+    }
+
     /** Whether every interleaved copy is made (for tests). */
     synchronized boolean copiesDone() {
         return nextCopy >= toCopy.size();
