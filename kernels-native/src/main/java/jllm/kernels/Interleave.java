@@ -100,6 +100,16 @@ final class Interleave {
             out = NativeMemory.allocate(gb * groups);
         }
 
+        /** The copy's memory (its first {@link #next} groups made). */
+        MemorySegment out() {
+            return out;
+        }
+
+        /** Whether every scale so far was finite (else the copy will be dropped). */
+        boolean finiteSoFar() {
+            return finite;
+        }
+
         /** Whether every group is made, or a scale that is not finite ended it. */
         boolean done() {
             return next >= groups || !finite;

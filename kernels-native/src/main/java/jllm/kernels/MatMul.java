@@ -172,6 +172,18 @@ public final class MatMul {
         Objects.checkFromIndexSize(xOffset, w.cols(), x.length);
         Objects.checkFromIndexSize(yOffset, w.rows(), y.length);
         MemorySegment x8 = copyOnFirstProduct ? w.interleaved(pool) : w.interleavedIfMade();
+        Matrix.Part part = x8 == null && !copyOnFirstProduct ? w.partCopied() : null;
+        if (part != null) {
+            // A copy under way in slices: its groups done from the copy, the rest from the file's
+            // rows, so that the copied rows' file pages, given back as they were copied, stay out.
+            int kind = Activation.kindFor(w.type());
+            int done = part.groups() * Interleave.ROWS;
+            act.prepare(kind, x, xOffset, w.cols(), 0, 1);
+            run(new Matrix(w.type(), done, w.cols(), w.data()), part.copy(), kind, x, xOffset, y, yOffset, 1);
+            Matrix rest = new Matrix(w.type(), w.rows() - done, w.cols(), w.data().asSlice(done * w.rowBytes()));
+            run(rest, null, kind, x, xOffset, y, yOffset + done, 1);
+            return;
+        }
         oneRow(w, x8, Activation.kindFor(w.type()), x, xOffset, y, yOffset);
     }
 

@@ -145,6 +145,16 @@ public final class Matrix {
         }
     }
 
+    /**
+     * The part of a copy being made in slices that is done: its first {@code groups} groups of 8
+     * rows in {@code copy}; null when none is under way or none is done yet.
+     */
+    record Part(MemorySegment copy, int groups) {}
+
+    synchronized Part partCopied() {
+        return partial == null || partial.next == 0 || !partial.finiteSoFar() ? null : new Part(partial.out(), partial.next);
+    }
+
     /** Groups of 8 rows per slice of {@link #interleaveFor}: 8192 rows, 20-40 ms of a 2048-wide Q6_K matrix. */
     static final int SLICE_GROUPS = 1024;
 
