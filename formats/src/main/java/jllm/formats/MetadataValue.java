@@ -66,7 +66,7 @@ public record MetadataValue(GgufValueType type, Object value) {
         /** Number of elements. */
         public int length() {
             return switch (values) {
-                case StringTable t -> t.count();
+                case StringTable t -> t.size();
                 case long[] a -> a.length;
                 case float[] a -> a.length;
                 case double[] a -> a.length;

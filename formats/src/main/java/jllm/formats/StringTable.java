@@ -22,10 +22,6 @@ final class StringTable extends TextTable {
         this.decoded = new String[offsets.length - 1];
     }
 
-    int count() {
-        return decoded.length;
-    }
-
     @Override
     public int size() {
         return decoded.length;

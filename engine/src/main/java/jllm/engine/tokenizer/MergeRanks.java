@@ -25,12 +25,10 @@ final class MergeRanks {
         }
     }
 
-    /** {@code merges}: each "left right"; the caller has checked that each has such a space. */
-    MergeRanks(String[] merges) {
-        this(TextTable.of(merges));
-    }
-
-    /** As above; a file's merges are hashed from their bytes and decoded only when a probe meets them. */
+    /**
+     * {@code merges}: each "left right"; the caller has checked that each has such a space. A
+     * file's merges are hashed from their bytes and decoded only when a probe meets them.
+     */
     MergeRanks(TextTable merges) {
         this.merges = merges;
         int cap = TokenTextIndex.capacity(merges.size());

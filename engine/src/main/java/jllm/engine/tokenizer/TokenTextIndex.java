@@ -16,10 +16,6 @@ final class TokenTextIndex {
     private final int[] hashes;  // the slot's text hash: most probes end without touching a String
     private final int mask;
 
-    TokenTextIndex(String[] tokens) {
-        this(TextTable.of(tokens));
-    }
-
     TokenTextIndex(TextTable tokens) {
         this.tokens = tokens;
         int n = tokens.size();

@@ -9,7 +9,7 @@ class MergeRanksTest {
     @Test
     void findsEachMergeByItsTwoTextsAndTheLowestRankOfARepeat() {
         String longLeft = "x".repeat(70), longRight = "y".repeat(90);
-        MergeRanks r = new MergeRanks(new String[] {"Ġ t", "h e", "Ġt he", "h e", "a b c", longLeft + " " + longRight, "  x"});
+        MergeRanks r = new MergeRanks(jllm.formats.TextTable.of("Ġ t", "h e", "Ġt he", "h e", "a b c", longLeft + " " + longRight, "  x"));
         assertThat(r.rank("Ġ", "t")).isEqualTo(0);
         assertThat(r.rank("h", "e")).isEqualTo(1);   // repeated at rank 3
         assertThat(r.rank("Ġt", "he")).isEqualTo(2);
