@@ -84,7 +84,48 @@ public final class Main implements Runnable {
         };
     }
 
+    /** Commands whose -m model {@link jllm.engine.LanguageModel#open} opens. */
+    private static final java.util.Set<String> OPENS_MODEL = java.util.Set.of("generate", "chat");
+
+    /**
+     * The model file a generate or chat command line names (-m FILE, -mFILE, -m=FILE, --model
+     * FILE, --model=FILE), or null. Read before picocli parses the line, so it only has to be
+     * right where it matters: a wrong guess costs a background read and nothing else.
+     */
+    static java.nio.file.Path namedModel(String... args) {
+        if (args.length < 2 || !OPENS_MODEL.contains(args[0])) {
+            return null;
+        }
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i], path = null;
+            if (a.equals("--")) {
+                break;
+            } else if ((a.equals("-m") || a.equals("--model")) && i + 1 < args.length) {
+                path = args[i + 1];
+            } else if (a.startsWith("--model=")) {
+                path = a.substring("--model=".length());
+            } else if (a.startsWith("-m") && !a.startsWith("--") && a.length() > 2) {
+                path = a.substring(a.charAt(2) == '=' ? 3 : 2);
+            }
+            if (path != null) {
+                try {
+                    java.nio.file.Path p = java.nio.file.Path.of(path);
+                    return java.nio.file.Files.isRegularFile(p) ? p : null;
+                } catch (java.nio.file.InvalidPathException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
     public static void main(String[] args) {
+        // The model opens on another core while picocli builds and parses the command (~0.15 s
+        // of a cold start); LanguageModel.open then takes what is done.
+        java.nio.file.Path model = namedModel(args);
+        if (model != null) {
+            jllm.engine.LanguageModel.prefetch(model);
+        }
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
         int code = run(out, err, args);

@@ -37,4 +37,19 @@ class MainTest {
         assertThat(sub.exitCode()).isZero();
         assertThat(sub.out()).contains("jllm bench");
     }
+
+    @Test
+    void theModelOfAGenerateOrChatLineIsFoundBeforeParsing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        java.nio.file.Path f = java.nio.file.Files.writeString(dir.resolve("m.gguf"), "x");
+        String p = f.toString();
+        for (String[] line : new String[][] {{"generate", "-m", p, "-p", "x"}, {"chat", "--model", p}, {"generate", "-p", "x", "--model=" + p},
+                {"generate", "-m" + p}, {"generate", "-m=" + p}}) {
+            assertThat(Main.namedModel(line)).as(String.join(" ", line)).isEqualTo(f);
+        }
+        assertThat(Main.namedModel("info", "-m", p)).as("info opens no model").isNull();
+        assertThat(Main.namedModel("generate", "-m", dir.resolve("absent.gguf").toString())).isNull();
+        assertThat(Main.namedModel("generate", "--", "-m", p)).isNull();
+        assertThat(Main.namedModel("generate", "-m")).isNull();
+    }
 }

@@ -24,15 +24,57 @@ public final class Transformer implements AutoCloseable {
     private final List<Matrix> toCopy;
     private int nextCopy;
 
-    private Transformer(ModelFile file, ModelConfig config, ModelWeights weights, Parallel pool, MatMul.Backend backend) {
-        this.file = file;
-        this.config = config;
-        this.weights = weights;
+    private Transformer(Prepared p, Parallel pool, MatMul.Backend backend) {
+        this.file = p.file;
+        this.config = p.loaded.config();
+        this.weights = p.loaded.weights();
         this.pool = pool;
         this.matMul = new MatMul(pool, backend);
         this.matMul.copyOnFirstProduct(false);   // decoding steps make the copies, a few at a time
         this.toCopy = KernelWarmup.toInterleave(weights);
-        this.warmup = KernelWarmup.start(weights);
+        this.warmup = p.warmup;
+    }
+
+    /**
+     * What opening a model file involves before threads or a backend are chosen: the mapped file,
+     * its configuration and weights, and the kernel warm-up started on them. {@link #open(Prepared,
+     * Parallel, MatMul.Backend)} builds the decoder from it; until then, {@link #close} releases it.
+     */
+    public static final class Prepared implements AutoCloseable {
+        private final ModelFile file;
+        private final ModelLoader.Loaded loaded;
+        private final KernelWarmup warmup;
+
+        private Prepared(ModelFile file, ModelLoader.Loaded loaded) {
+            this.file = file;
+            this.loaded = loaded;
+            this.warmup = KernelWarmup.start(loaded.weights());
+        }
+
+        public ModelFile file() { return file; }
+
+        /** Stops the warm-up and closes the file (for a prepared model nobody opened). */
+        @Override
+        public void close() {
+            warmup.close();
+            file.close();
+        }
+    }
+
+    /** Opens a model file of any supported format and reads the decoder it describes (see {@link Prepared}). */
+    public static Prepared prepare(Path path) throws IOException {
+        ModelFile f = ModelFiles.open(path);
+        try {
+            return new Prepared(f, ModelLoader.load(f));
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** The decoder of a prepared model; closing the transformer closes the file. */
+    public static Transformer open(Prepared prepared, Parallel pool, MatMul.Backend backend) {
+        return new Transformer(prepared, pool, backend);
     }
 
     /** Opens a model file of any supported format and builds the decoder it describes. */
@@ -45,20 +87,12 @@ public final class Transformer implements AutoCloseable {
      * (OpenBLAS for prompt batches; fails when it cannot be loaded) or {@code AUTO}.
      */
     public static Transformer open(Path path, Parallel pool, MatMul.Backend backend) throws IOException {
-        ModelFile f = ModelFiles.open(path);
-        try {
-            ModelLoader.Loaded l = ModelLoader.load(f);
-            return new Transformer(f, l.config(), l.weights(), pool, backend);
-        } catch (RuntimeException e) {
-            f.close();
-            throw e;
-        }
+        return open(prepare(path), pool, backend);
     }
 
     /** Builds the decoder for an already open file; closing the transformer closes the file. */
     public static Transformer of(ModelFile file, Parallel pool) {
-        ModelLoader.Loaded l = ModelLoader.load(file);
-        return new Transformer(file, l.config(), l.weights(), pool, MatMul.defaultBackend());
+        return new Transformer(new Prepared(file, ModelLoader.load(file)), pool, MatMul.defaultBackend());
     }
 
     public ModelConfig config() { return config; }
