@@ -248,13 +248,7 @@ public final class GgufFile implements ModelFile {
         }
         int n = (int) count;
         Object values = switch (et) {
-            case FLOAT32 -> {
-                float[] a = new float[n];
-                for (int i = 0; i < n; i++) {
-                    a[i] = in.f32(field);
-                }
-                yield a;
-            }
+            case FLOAT32 -> in.f32s(n, field);
             case FLOAT64 -> {
                 double[] a = new double[n];
                 for (int i = 0; i < n; i++) {
@@ -274,18 +268,8 @@ public final class GgufFile implements ModelFile {
                 // strings when first used (StringTable). No per-element field names either: they
                 // are built only for an error message.
                 long start = in.position();
-                int[] offsets = new int[n + 1];   // where each string's bytes begin, from start
-                for (int i = 0; i < n; i++) {
-                    long length = in.count(field, i, 1);   // before position(): it moves past the count
-                    long at = in.position() - start;
-                    if (at + length > Integer.MAX_VALUE - 16) {
-                        throw in.error(field, start, "string array of more than " + (Integer.MAX_VALUE - 16) + " bytes");
-                    }
-                    offsets[i] = (int) at;
-                    in.seek(in.position() + length);
-                }
+                int[] offsets = in.stringOffsets(n, field);
                 long bytes = in.position() - start;
-                offsets[n] = (int) bytes + 8;
                 in.seek(start);
                 yield new StringTable(in.bytes(bytes, field), offsets);
             }
@@ -293,6 +277,15 @@ public final class GgufFile implements ModelFile {
                 List<MetadataValue.Array> a = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     a.add(readArray(in, field + "[" + i + "]", depth + 1));
+                }
+                yield a;
+            }
+            case INT32, UINT32 -> {   // a vocabulary's token types: one bulk read, then widened
+                int[] raw = in.i32s(n, field);
+                long[] a = new long[n];
+                long mask = et == GgufValueType.UINT32 ? 0xFFFFFFFFL : -1L;
+                for (int i = 0; i < n; i++) {
+                    a[i] = raw[i] & mask;
                 }
                 yield a;
             }
