@@ -107,6 +107,10 @@ class GgufFileTest {
                 .put("bool", MetadataValue.ofBool(true))
                 .put("str", MetadataValue.ofString("héllo ▁ 🙂"))
                 .put("floats", MetadataValue.ofFloats(1f, -2f))
+                .put("ints", new MetadataValue(GgufValueType.ARRAY,
+                        new MetadataValue.Array(GgufValueType.INT32, new long[] {-7, 0, Integer.MAX_VALUE, Integer.MIN_VALUE})))
+                .put("uints", new MetadataValue(GgufValueType.ARRAY,
+                        new MetadataValue.Array(GgufValueType.UINT32, new long[] {0xFFFFFFFFL, 1L << 31, 3})))
                 .put("bools", new MetadataValue(GgufValueType.ARRAY,
                         new MetadataValue.Array(GgufValueType.BOOL, new boolean[] {true, false})))
                 .put("doubles", new MetadataValue(GgufValueType.ARRAY,
@@ -133,6 +137,8 @@ class GgufFileTest {
             assertThat(m.getBoolean("bool")).isTrue();
             assertThat(m.getString("str")).isEqualTo("héllo ▁ 🙂");
             assertThat(m.getFloatArray("floats")).containsExactly(1f, -2f);
+            assertThat((long[]) m.getArray("ints").values()).containsExactly(-7, 0, Integer.MAX_VALUE, Integer.MIN_VALUE);
+            assertThat((long[]) m.getArray("uints").values()).containsExactly(0xFFFFFFFFL, 1L << 31, 3);
             assertThat(m.get("nested")).isEqualTo(nested);
             assertThat(m.getStringArray("empty")).isEmpty();
             assertThat(g.alignment()).isEqualTo(64);
@@ -231,6 +237,27 @@ class GgufFileTest {
                 assertThat(s.fileBytes()).isEqualTo(Files.size(p));
             }
         }
+    }
+
+    @Test
+    void aStringArrayWithALengthPastTheEndNamesTheElement() throws IOException {
+        Path out = tmp.resolve("s.gguf");
+        new GgufWriter().put("tokenizer.ggml.tokens", MetadataValue.ofStrings("a", "bc", "def")).write(out);
+        byte[] bytes = Files.readAllBytes(out);
+        // header (24) + key (8 + 21) + value type (4) + element type (4) + count (8) + "a" (8 + 1): element 1's length
+        int at = 24 + 8 + "tokenizer.ggml.tokens".length() + 4 + 4 + 8 + 8 + 1;
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(at, 1L << 40);
+        assertThatThrownBy(() -> GgufFile.read(MemorySegment.ofArray(bytes), "s.gguf"))
+                .isInstanceOf(FormatException.class)
+                .hasMessageContaining("'tokenizer.ggml.tokens'[1].length").hasMessageContaining("(at byte " + at + ")")
+                .hasMessageContaining("cannot fit");
+        // Cut inside element 1's length, past the 2 x 8 bytes the array's own count check asks for.
+        new GgufWriter().put("tokenizer.ggml.tokens", MetadataValue.ofStrings("a".repeat(20), "b")).write(out);
+        int at1 = 24 + 8 + "tokenizer.ggml.tokens".length() + 4 + 4 + 8 + 8 + 20;
+        byte[] cut = java.util.Arrays.copyOf(Files.readAllBytes(out), at1 + 4);
+        assertThatThrownBy(() -> GgufFile.read(MemorySegment.ofArray(cut), "cut.gguf"))
+                .isInstanceOf(FormatException.class).hasMessageContaining("'tokenizer.ggml.tokens'[1].length")
+                .hasMessageContaining("truncated");
     }
 
     static byte[] header(int version, long tensors, long kvs) {
