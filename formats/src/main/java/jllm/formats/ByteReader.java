@@ -94,20 +94,21 @@ final class ByteReader {
      * time were 128k calls through the memory-segment accessors, mostly interpreted in a cold start.
      */
     float[] f32s(int n, String field) {
-        require(4L * n, field);
-        float[] a = new float[n];
-        MemorySegment.copy(bytes, F32, position, a, 0, n);
-        position += 4L * n;
-        return a;
+        require(4L * n, field);   // before allocating: n comes from the file
+        return copyInto(new float[n], F32, n);
     }
 
     /** {@code n} little-endian 32-bit integers in one bulk copy (see {@link #f32s}). */
     int[] i32s(int n, String field) {
         require(4L * n, field);
-        int[] a = new int[n];
-        MemorySegment.copy(bytes, I32, position, a, 0, n);
-        position += 4L * n;
-        return a;
+        return copyInto(new int[n], I32, n);
+    }
+
+    /** Copies n elements of the layout from here into the array (bounds already checked) and moves past them. */
+    private <A> A copyInto(A array, ValueLayout layout, int n) {
+        MemorySegment.copy(bytes, layout, position, array, 0, n);
+        position += layout.byteSize() * n;
+        return array;
     }
 
     /**
