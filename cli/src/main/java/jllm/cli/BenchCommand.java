@@ -45,6 +45,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Option(names = "--cold-start", description = "Instead of pp and tg: start R fresh JVMs, each running"
+            + " `generate -n 1` on a 7-token prompt, and report when the first token came, counted from the JVM's"
+            + " start and from the request (the model just opened). One more run first is not counted.")
+    boolean coldStart;
+
     /**
      * Heap bytes per generated token above which the kernels were evidently compiled with boxed
      * vectors: a healthy step allocates next to nothing, a boxed one hundreds of MB.
@@ -60,6 +65,41 @@ final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
+    private int coldStart(PrintWriter out, int t) throws Exception {
+        if (!java.nio.file.Files.isRegularFile(model)) {
+            throw new java.nio.file.NoSuchFileException(model.toString());
+        }
+        java.util.List<ColdStart.Run> runs = ColdStart.measure(model, t, repetitions);
+        double[] uptime = ColdStart.summary(runs.stream().mapToDouble(ColdStart.Run::firstTokenUptime).toArray());
+        double[] ttft = ColdStart.summary(runs.stream().mapToDouble(ColdStart.Run::timeToFirstToken).toArray());
+        double[] wall = ColdStart.summary(runs.stream().mapToDouble(ColdStart.Run::wall).toArray());
+        if (json) {
+            ObjectMapper m = new ObjectMapper();
+            ObjectNode o = m.createObjectNode();
+            ObjectNode c = o.putObject("cold_start").put("runs", runs.size()).put("prompt", ColdStart.PROMPT);
+            summary(c.putObject("first_token_after_jvm_start_ms"), uptime, runs.stream().mapToDouble(ColdStart.Run::firstTokenUptime));
+            summary(c.putObject("time_to_first_token_ms"), ttft, runs.stream().mapToDouble(ColdStart.Run::timeToFirstToken));
+            summary(c.putObject("process_ms"), wall, runs.stream().mapToDouble(ColdStart.Run::wall));
+            o.put("threads", t);
+            o.put("model_bytes", java.nio.file.Files.size(model));
+            out.println(m.writeValueAsString(o));
+        } else {
+            out.printf(Locale.ROOT, "model: %s, %,d bytes, %d threads, %d fresh JVMs running `generate -n 1` on \"%s\"%n",
+                    model.getFileName(), java.nio.file.Files.size(model), t, runs.size(), ColdStart.PROMPT);
+            out.printf(Locale.ROOT, "first token after the JVM started   median %6.0f ms  (%.0f-%.0f)%n", uptime[0], uptime[1], uptime[2]);
+            out.printf(Locale.ROOT, "first token after the request      median %6.0f ms  (%.0f-%.0f; the model just opened)%n",
+                    ttft[0], ttft[1], ttft[2]);
+            out.printf(Locale.ROOT, "whole process                      median %6.0f ms  (%.0f-%.0f)%n", wall[0], wall[1], wall[2]);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static void summary(ObjectNode o, double[] s, java.util.stream.DoubleStream values) {
+        o.put("median", s[0]).put("min", s[1]).put("max", s[2]);
+        values.forEach(o.putArray("values")::add);
+    }
+
     @Override
     public Integer call() throws Exception {
         if (prompt < 0 || gen < 0 || repetitions < 1) {
@@ -67,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         PrintWriter out = spec.commandLine().getOut();
+        if (coldStart) {
+            return coldStart(out, t);
+        }
         try (Parallel pool = new Parallel(t); Transformer tr = Transformer.open(model, pool, MatMul.Backend.parse(backend))) {
             ModelBench.Result pp = prompt > 0 ? ModelBench.promptProcessing(tr, prompt, repetitions, 1) : null;
             long heap0 = allocatedBytes();

@@ -65,13 +65,21 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GenerateOptions o = sampling.options(json ? topLogprobs : 0).withSpecial(!noBos, special);
         try (LanguageModel m = model.open()) {
-            TokenListener stream = json ? TokenListener.NONE : (id, piece) -> {
-                out.print(piece);
-                out.flush();
+            long[] firstTokenUptime = {-1};   // JVM uptime (ms) when the first token came
+            TokenListener stream = (id, piece) -> {
+                if (firstTokenUptime[0] < 0) {
+                    firstTokenUptime[0] = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+                }
+                if (!json) {
+                    out.print(piece);
+                    out.flush();
+                }
             };
             Generation g = m.generate(text, o, stream);
             if (json) {
-                out.println(toJson(g, topLogprobs > 0));
+                ObjectNode j = toJson(g, topLogprobs > 0);
+                j.put("first_token_uptime_ms", firstTokenUptime[0]);
+                out.println(j);
             } else {
                 out.println();
             }
@@ -85,7 +93,7 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    static String toJson(Generation g, boolean withLogprobs) throws Exception {
+    static ObjectNode toJson(Generation g, boolean withLogprobs) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode o = mapper.createObjectNode();
         ArrayNode p = o.putArray("prompt_tokens");
@@ -110,6 +118,6 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             }
         }
-        return mapper.writeValueAsString(o);
+        return o;
     }
 }

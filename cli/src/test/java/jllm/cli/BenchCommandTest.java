@@ -30,4 +30,27 @@ class BenchCommandTest {
         assertThat(r.exitCode()).isNotZero();
         assertThat(r.err()).contains("-r >= 1").doesNotContain("\tat ");
     }
+
+    @Test
+    void coldStartRunsFreshJvmsAndReportsTheFirstToken() throws Exception {
+        String model = SharedFiles.file("fixtures/stories260K/stories260K-q8_0.gguf").toString();
+        CliRunner r = CliRunner.run("bench", "-m", model, "--cold-start", "-r", "2", "-t", "1", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode c = new ObjectMapper().readTree(r.out()).get("cold_start");
+        assertThat(c.get("runs").asInt()).isEqualTo(2);
+        JsonNode uptime = c.get("first_token_after_jvm_start_ms"), ttft = c.get("time_to_first_token_ms");
+        assertThat(uptime.get("values")).hasSize(2);
+        assertThat(ttft.get("min").asDouble()).isPositive();
+        // The request comes after the JVM started, and the process ends after its first token.
+        assertThat(uptime.get("min").asDouble()).isGreaterThan(ttft.get("min").asDouble());
+        assertThat(c.get("process_ms").get("median").asDouble()).isGreaterThanOrEqualTo(uptime.get("median").asDouble());
+        assertThat(uptime.get("median").asDouble()).isBetween(uptime.get("min").asDouble(), uptime.get("max").asDouble());
+    }
+
+    @Test
+    void coldStartOfAMissingFileIsOneLine() {
+        CliRunner r = CliRunner.run("bench", "-m", "no-such-model.gguf", "--cold-start", "-r", "1");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("no-such-model.gguf").doesNotContain("\tat ");
+    }
 }

@@ -30,6 +30,8 @@ class GenerateCommandTest {
         assertThat(j.get("top_logprobs")).hasSize(64);
         assertThat(j.get("top_logprobs").get(0).get(0).get("id")).isEqualTo(run.get("generated_ids").get(0));
         assertThat(r.err()).contains("tokens/s").contains("time to first token");
+        // The JVM was up before the request, so its uptime at the first token is the larger.
+        assertThat(j.get("first_token_uptime_ms").asLong()).isGreaterThan((long) j.get("time_to_first_token_ms").asDouble());
     }
 
     @Test
