@@ -492,11 +492,19 @@ final class RowKernels {
 
     /** The exact integer dot of one Q4_0 block with 32 activation codes (as a float). */
     private static float q4Block(byte[] w, int o, float[] q, int qi) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int j = 0; j < 16; j += E) {
-            ByteVector v = load(w, o + 2 + j);
-            acc = fmaB(v.and((byte) 0x0F).sub((byte) 8), q, qi + j, acc);
-            acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + j, acc);
+        // Straight-line code, no loop over the block's halves: a vector carried around a loop is
+        // typed by its declared class (FloatVector), and C2 then binds its FMA by the type profile
+        // shared by all kernels. Compiled early with a thin profile (the launcher's low threshold
+        // for the row loops), the FMA intrinsic failed and every vector became a heap object: a
+        // cold 1B Q4_0 start on this (AVX2) float path then took 5-10 s to its first token in 8 of
+        // 10 runs, and every prompt stayed that slow until the interleaved copies were made.
+        ByteVector v = load(w, o + 2);
+        FloatVector acc = fmaB(v.and((byte) 0x0F).sub((byte) 8), q, qi, FloatVector.zero(F));
+        acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16, acc);
+        if (E < 16) {   // a constant: 64-bit byte vectors take the block's 16 bytes in two halves
+            ByteVector u = load(w, o + 2 + E);
+            acc = fmaB(u.and((byte) 0x0F).sub((byte) 8), q, qi + E, acc);
+            acc = fmaB(shr(u, 4).and((byte) 0x0F).sub((byte) 8), q, qi + 16 + E, acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
