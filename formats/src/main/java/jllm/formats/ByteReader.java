@@ -115,7 +115,8 @@ final class ByteReader {
      * Where each of {@code n} length-prefixed strings (u64 length, then the bytes) starting here
      * begins, relative to here, plus the end of the last + 8 at {@code [n]}; moves past them and
      * checks every length against the file. One loop over the lengths, for the ~400k strings of a
-     * 128k vocabulary.
+     * 128k vocabulary: calling {@link #count} per string made a cold GGUF read ~20 ms slower
+     * (medians of 8, 91 vs 113 ms), its calls mostly interpreted.
      */
     int[] stringOffsets(int n, String field) {
         long start = position, end = bytes.byteSize(), p = position;
@@ -127,8 +128,7 @@ final class ByteReader {
             }
             long length = bytes.get(I64, p);
             if (length < 0 || length > end - p - 8) {
-                throw error(elementName(field, i), p, "count " + Long.toUnsignedString(length) + " cannot fit in the "
-                        + (end - p - 8) + " bytes that follow");
+                throw countTooLarge(elementName(field, i), p, length, end - p - 8);
             }
             long at = p + 8 - start;
             if (at + length > Integer.MAX_VALUE - 16) {
@@ -160,10 +160,13 @@ final class ByteReader {
         long n = bytes.get(I64, position);
         position += 8;
         if (n < 0 || (minBytesEach > 0 && n > remaining() / minBytesEach)) {
-            throw error(elementName(field, index), at, "count " + Long.toUnsignedString(n) + " cannot fit in the "
-                    + remaining() + " bytes that follow");
+            throw countTooLarge(elementName(field, index), at, n, remaining());
         }
         return n;
+    }
+
+    private FormatException countTooLarge(String name, long at, long count, long remaining) {
+        return error(name, at, "count " + Long.toUnsignedString(count) + " cannot fit in the " + remaining + " bytes that follow");
     }
 
     private static String elementName(String field, int index) {
