@@ -69,7 +69,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(model)) {
             throw new java.nio.file.NoSuchFileException(model.toString());
         }
-        java.util.List<ColdStart.Run> runs = ColdStart.measure(model, t, repetitions);
+        java.util.List<ColdStart.Run> runs = ColdStart.measure(model, t, backend, repetitions);
         double[] uptime = ColdStart.summary(runs.stream().mapToDouble(ColdStart.Run::firstTokenUptime).toArray());
         double[] ttft = ColdStart.summary(runs.stream().mapToDouble(ColdStart.Run::timeToFirstToken).toArray());
         double[] wall = ColdStart.summary(runs.stream().mapToDouble(ColdStart.Run::wall).toArray());

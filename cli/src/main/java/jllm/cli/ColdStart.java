@@ -27,8 +27,8 @@ final class ColdStart {
     /** One fresh JVM's figures, in ms. */
     record Run(long firstTokenUptime, double timeToFirstToken, long wall) {}
 
-    static List<Run> measure(Path model, int threads, int runs) throws IOException, InterruptedException {
-        List<String> command = command(model, threads);
+    static List<Run> measure(Path model, int threads, String backend, int runs) throws IOException, InterruptedException {
+        List<String> command = command(model, threads, backend);
         run(command);   // not counted
         List<Run> out = new ArrayList<>();
         for (int i = 0; i < runs; i++) {
@@ -37,12 +37,12 @@ final class ColdStart {
         return out;
     }
 
-    static List<String> command(Path model, int threads) {
+    static List<String> command(Path model, int threads, String backend) {
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         c.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         c.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "generate",
-                "-m", model.toString(), "-p", PROMPT, "-n", "1", "--temp", "0", "--json"));
+                "-m", model.toString(), "-p", PROMPT, "-n", "1", "--temp", "0", "--backend", backend, "--json"));
         if (threads > 0) {
             c.addAll(List.of("-t", Integer.toString(threads)));
         }
@@ -50,33 +50,31 @@ final class ColdStart {
     }
 
     private static Run run(List<String> command) throws IOException, InterruptedException {
-        long start = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.PIPE).start();
-        p.getOutputStream().close();
-        byte[] err;
-        String stdout;
-        try (var o = p.getInputStream(); var e = p.getErrorStream()) {
-            byte[][] errHolder = new byte[1][];
-            Thread drain = Thread.ofPlatform().daemon().start(() -> {   // stderr beside stdout: neither pipe fills
-                try {
-                    errHolder[0] = e.readAllBytes();
-                } catch (IOException ignored) {
-                    errHolder[0] = new byte[0];
-                }
-            });
-            stdout = new String(o.readAllBytes(), StandardCharsets.UTF_8);
-            drain.join();
-            err = errHolder[0];
+        Path errors = java.nio.file.Files.createTempFile("jllm-cold-start", ".err");
+        try {
+            long start = System.nanoTime();
+            // stderr to a file, read only on failure: then stdout is the one pipe to drain.
+            Process p = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+            p.getOutputStream().close();
+            String stdout;
+            try (var o = p.getInputStream()) {
+                stdout = new String(o.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            int code = p.waitFor();
+            long wall = (System.nanoTime() - start) / 1_000_000;
+            if (code != 0) {
+                // Without the JVM's own start-up lines, as the launcher drops them.
+                String e = java.nio.file.Files.readAllLines(errors).stream()
+                        .filter(l -> !l.matches("\\d+ compiler directives added|WARNING: Using incubator modules: .*"))
+                        .collect(java.util.stream.Collectors.joining("\n")).strip();
+                throw new IllegalStateException("the cold-start run failed (exit " + code + "): "
+                        + e.substring(Math.max(0, e.length() - 500)));
+            }
+            JsonNode j = new ObjectMapper().readTree(stdout);
+            return new Run(j.get("first_token_uptime_ms").asLong(), j.get("time_to_first_token_ms").asDouble(), wall);
+        } finally {
+            java.nio.file.Files.deleteIfExists(errors);
         }
-        int code = p.waitFor();
-        long wall = (System.nanoTime() - start) / 1_000_000;
-        if (code != 0) {
-            String e = new String(err, StandardCharsets.UTF_8).strip();
-            throw new IllegalStateException("the cold-start run failed (exit " + code + "): "
-                    + e.substring(Math.max(0, e.length() - 500)));
-        }
-        JsonNode j = new ObjectMapper().readTree(stdout);
-        return new Run(j.get("first_token_uptime_ms").asLong(), j.get("time_to_first_token_ms").asDouble(), wall);
     }
 
     /** Median, min and max of the values. */

@@ -48,6 +48,15 @@ class BenchCommandTest {
     }
 
     @Test
+    void aColdStartRunThatFailsReportsTheChildsError() {
+        String model = SharedFiles.file("fixtures/stories260K/stories260K-q8_0.gguf").toString();
+        CliRunner r = CliRunner.run("bench", "-m", model, "--cold-start", "-r", "1", "--backend", "bogus");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("cold-start run failed").contains("unknown backend 'bogus'")
+                .doesNotContain("compiler directives").doesNotContain("\tat ");
+    }
+
+    @Test
     void coldStartOfAMissingFileIsOneLine() {
         CliRunner r = CliRunner.run("bench", "-m", "no-such-model.gguf", "--cold-start", "-r", "1");
         assertThat(r.exitCode()).isEqualTo(1);
