@@ -106,6 +106,33 @@ class MatMulTest {
     }
 
     /**
+     * A short prompt's batch runs the matVec kernels block by block of weight rows (each block
+     * meeting every activation row while it is in cache): several blocks per thread, an odd last
+     * row (Q4_0's two-row kernel), and the interleaved copies' groups, against one matVec per row.
+     */
+    @ParameterizedTest
+    @EnumSource(value = GgmlType.class, names = {"F16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    void smallBatchInBlocksEqualsMatVecPerRow(GgmlType t) {
+        int cols = 2048, batch = 7;
+        float[] x = new float[batch * cols];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(KernelChecks.randomActivation(cols, 40 + b), 0, x, b * cols, cols);
+        }
+        for (int rows : new int[] {1201, 1200}) {
+            Matrix m = KernelChecks.randomMatrix(t, rows, cols, 17);
+            boolean copy = rows % 8 == 0 && m.interleave(one);
+            float[] y = new float[batch * rows], yv = new float[rows];
+            new MatMul(two).matMul(m, x, batch, y);
+            MatMul single = new MatMul(one);
+            for (int b = 0; b < batch; b++) {
+                single.matVec(m, x, b * cols, yv, 0);
+                assertThat(java.util.Arrays.copyOfRange(y, b * rows, (b + 1) * rows))
+                        .as("%d rows%s, activation row %d", rows, copy ? " (interleaved)" : "", b).containsExactly(yv);
+            }
+        }
+    }
+
+    /**
      * A one-row matMul after a matVec of another vector: the 16-bit matVec kernels (Q4_0, Q4_K,
      * Q6_K where enabled) read the activation codes as shorts, which each product must refresh.
      */
