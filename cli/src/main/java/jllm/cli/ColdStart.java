@@ -15,8 +15,8 @@ import java.util.List;
  * run starts this JVM's own java with its own options and class path (the launcher's compile
  * commands and class-data archive included) on {@code jllm generate -n 1 --json} with a short
  * prompt, and reads when the first token came: the JVM's uptime then, and the time from the
- * request (the model just opened). A first run is not counted: it fills the page cache and,
- * after a build, the launcher's archive.
+ * request (the model just opened), and the JVM's uptime when {@code main} began (the JVM was up).
+ * A first run is not counted: it fills the page cache and, after a build, the launcher's archive.
  */
 final class ColdStart {
     private ColdStart() {}
@@ -25,7 +25,12 @@ final class ColdStart {
     static final String PROMPT = "Once upon a time there was";
 
     /** One fresh JVM's figures, in ms. */
-    record Run(long firstTokenUptime, double timeToFirstToken, long wall) {}
+    record Run(long firstTokenUptime, long mainUptime, double timeToFirstToken, long wall) {
+        /** From main() to the first token: the JVM's own start-up left out. */
+        long firstTokenAfterMain() {
+            return firstTokenUptime - mainUptime;
+        }
+    }
 
     static List<Run> measure(Path model, int threads, String backend, int runs) throws IOException, InterruptedException {
         List<String> command = command(model, threads, backend);
@@ -71,7 +76,8 @@ final class ColdStart {
                         + e.substring(Math.max(0, e.length() - 500)));
             }
             JsonNode j = new ObjectMapper().readTree(stdout);
-            return new Run(j.get("first_token_uptime_ms").asLong(), j.get("time_to_first_token_ms").asDouble(), wall);
+            return new Run(j.get("first_token_uptime_ms").asLong(), j.get("main_uptime_ms").asLong(),
+                    j.get("time_to_first_token_ms").asDouble(), wall);
         } finally {
             java.nio.file.Files.deleteIfExists(errors);
         }

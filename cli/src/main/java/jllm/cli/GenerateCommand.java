@@ -65,10 +65,14 @@ final class GenerateCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GenerateOptions o = sampling.options(json ? topLogprobs : 0).withSpecial(!noBos, special);
         try (LanguageModel m = model.open()) {
-            long[] firstTokenUptime = {-1};   // JVM uptime (ms) when the first token came
+            // JVM uptime (ms) when the first token came, and when main() began (the JVM was up)
+            long[] firstTokenUptime = {-1, -1};
             TokenListener stream = (id, piece) -> {
                 if (firstTokenUptime[0] < 0) {
+                    long now = System.nanoTime();
                     firstTokenUptime[0] = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+                    long main = Main.mainNanos;
+                    firstTokenUptime[1] = main == 0 ? -1 : firstTokenUptime[0] - (now - main) / 1_000_000;
                 }
                 if (!json) {
                     out.print(piece);
@@ -79,6 +83,9 @@ final class GenerateCommand implements Callable<Integer> {
             if (json) {
                 ObjectNode j = toJson(g, topLogprobs > 0);
                 j.put("first_token_uptime_ms", firstTokenUptime[0]);
+                if (firstTokenUptime[1] >= 0) {
+                    j.put("main_uptime_ms", firstTokenUptime[1]);
+                }
                 out.println(j);
             } else {
                 out.println();

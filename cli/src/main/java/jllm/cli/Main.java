@@ -119,7 +119,11 @@ public final class Main implements Runnable {
         return null;
     }
 
+    /** System.nanoTime() when {@link #main} began, or 0 (commands run in-process, tests). */
+    static volatile long mainNanos;
+
     public static void main(String[] args) {
+        mainNanos = System.nanoTime();
         // The model opens on another core while picocli builds and parses the command (~0.15 s
         // of a cold start); LanguageModel.open then takes what is done.
         java.nio.file.Path model = namedModel(args);

@@ -45,6 +45,11 @@ class BenchCommandTest {
         assertThat(uptime.get("min").asDouble()).isGreaterThan(ttft.get("min").asDouble());
         assertThat(c.get("process_ms").get("median").asDouble()).isGreaterThanOrEqualTo(uptime.get("median").asDouble());
         assertThat(uptime.get("median").asDouble()).isBetween(uptime.get("min").asDouble(), uptime.get("max").asDouble());
+        // main() begins after the JVM started and before the request.
+        JsonNode afterMain = c.get("first_token_after_main_ms");
+        assertThat(afterMain.get("values")).hasSize(2);
+        assertThat(afterMain.get("min").asDouble()).isPositive().isLessThan(uptime.get("min").asDouble())
+                .isGreaterThanOrEqualTo(ttft.get("min").asDouble());
     }
 
     @Test
