@@ -29,6 +29,27 @@ final class FixedMath {
     private static final VectorShuffle<Float> FOLD2 = FL >= 4 ? VectorShuffle.fromOp(F, i -> i ^ 2) : null;
     private static final VectorShuffle<Float> FOLD1 = FL >= 2 ? VectorShuffle.fromOp(F, i -> i ^ 1) : null;
 
+    /**
+     * The float reductions (dot products, sums of squares, softmax sums, Q8_0 lane totals) keep
+     * the order of 16-lane (512-bit) vectors on every machine: where vectors are narrower, a
+     * 16-lane value is held as two 8-lane halves (lanes 0-7 and 8-15) or four 4-lane quarters, and
+     * {@link #sum16} adds them as the 16-lane tree does. The same input then gives the same bits
+     * on AVX-512, AVX2 and 128-bit machines (before, 256-bit vectors gave other last bits, which
+     * now and then flipped a Q8_0 activation code: llama.cpp's stories260K fixtures failed 6 of 10
+     * at 256 bits). Vectors wider than 16 lanes (none on x86) keep their own order.
+     */
+    static final int R = 16;
+
+    /** {@link #sum} of a 16-lane value held as two 8-lane halves ({@code FL == 8}). */
+    static float sum16(FloatVector lo, FloatVector hi) {
+        return sum(lo.add(hi));
+    }
+
+    /** {@link #sum} of a 16-lane value held as four 4-lane quarters ({@code FL == 4}). */
+    static float sum16(FloatVector q0, FloatVector q1, FloatVector q2, FloatVector q3) {
+        return sum(q0.add(q2).add(q1.add(q3)));
+    }
+
     /** The sum of v's lanes as a fixed tree: halves, then quarters, ... (the preferred species). */
     static float sum(FloatVector v) {
         if (FL > 16) {   // no such x86 species; wider machines add in lane order

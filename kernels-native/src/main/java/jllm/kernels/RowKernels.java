@@ -183,7 +183,33 @@ final class RowKernels {
     }
 
     static float q8_0(byte[] w, float[] q, int qi, float[] d, int di, int n) {
-        // One lane total, block after block: the same float order as VecKernels (and the fixtures).
+        // One lane total, block after block, in the 16-lane order (FixedMath.R): the same float
+        // order as VecKernels (and the fixtures) at every vector width.
+        if (FL == 8) {
+            FloatVector lo = FloatVector.zero(F), hi = lo;
+            for (int b = 0; b < n / 32; b++) {
+                int o = 34 * b + 2, x = qi + 32 * b;
+                FloatVector s = FloatVector.broadcast(F, half(w, 34 * b) * d[di + b]);
+                // the 16-lane block sum's lanes 0-7 (elements 0-7, 16-23) and 8-15 (8-15, 24-31)
+                lo = fmaB(load(w, o + 16), q, x + 16, fmaB(load(w, o), q, x, FloatVector.zero(F))).fma(s, lo);
+                hi = fmaB(load(w, o + 24), q, x + 24, fmaB(load(w, o + 8), q, x + 8, FloatVector.zero(F))).fma(s, hi);
+            }
+            return FixedMath.sum16(lo, hi);
+        }
+        if (FL == 4) {
+            FloatVector z = FloatVector.zero(F), t0 = z, t1 = z, t2 = z, t3 = z;
+            for (int b = 0; b < n / 32; b++) {
+                int o = 34 * b + 2, x = qi + 32 * b;
+                FloatVector s = FloatVector.broadcast(F, half(w, 34 * b) * d[di + b]);
+                ByteVector v0 = load(w, o), v1 = load(w, o + 8), v2 = load(w, o + 16), v3 = load(w, o + 24);
+                // quarters: elements 0-3 and 16-19, 4-7 and 20-23, 8-11 and 24-27, 12-15 and 28-31
+                t0 = fma1(v2, q, x + 16, fma1(v0, q, x, z)).fma(s, t0);
+                t1 = fmaHi(v2, q, x + 16, fmaHi(v0, q, x, z)).fma(s, t1);
+                t2 = fma1(v3, q, x + 24, fma1(v1, q, x + 8, z)).fma(s, t2);
+                t3 = fmaHi(v3, q, x + 24, fmaHi(v1, q, x + 8, z)).fma(s, t3);
+            }
+            return FixedMath.sum16(t0, t1, t2, t3);
+        }
         FloatVector t = FloatVector.zero(F);
         for (int b = 0; b < n / 32; b++) {
             t = q8Block(w, 34 * b, q, qi + 32 * b, half(w, 34 * b) * d[di + b], t);
@@ -1002,6 +1028,12 @@ final class RowKernels {
                               float[] y, int yo, int ys) {
         float[] q = a.q, d = a.d;
         int nb = n / 32;
+        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order, one activation row at a time
+            for (int k = 0; k < cnt; k++) {
+                y[yo + (b0 + k) * ys] = q8Decoded(c, co, m, mo, q, (b0 + k) * n, d, (b0 + k) * nb, nb);
+            }
+            return;
+        }
         int b1 = cnt > 1 ? b0 + 1 : b0, b2 = cnt > 2 ? b0 + 2 : b0, b3 = cnt > 3 ? b0 + 3 : b0;
         int q0 = b0 * n, q1 = b1 * n, q2 = b2 * n, q3 = b3 * n;
         int d0 = b0 * nb, d1 = b1 * nb, d2 = b2 * nb, d3 = b3 * nb;
@@ -1034,6 +1066,36 @@ final class RowKernels {
         if (cnt > 1) y[yo + b1 * ys] = exact ? f1 : FixedMath.sum(e1);
         if (cnt > 2) y[yo + b2 * ys] = exact ? f2 : FixedMath.sum(e2);
         if (cnt > 3) y[yo + b3 * ys] = exact ? f3 : FixedMath.sum(e3);
+    }
+
+    /** {@link #q8_0} on a decoded row (codes c, block scales m) for one activation row, where FL < 16. */
+    private static float q8Decoded(float[] c, int co, float[] m, int mo, float[] q, int qo, float[] d, int dOff, int nb) {
+        FloatVector z = FloatVector.zero(F);
+        if (FL == 8) {
+            FloatVector lo = z, hi = z;
+            for (int b = 0; b < nb; b++) {
+                int j = 32 * b;
+                FloatVector s = FloatVector.broadcast(F, m[mo + b] * d[dOff + b]);
+                lo = cq(c, co + j + 16, q, qo + j + 16, cq(c, co + j, q, qo + j, z)).fma(s, lo);
+                hi = cq(c, co + j + 24, q, qo + j + 24, cq(c, co + j + 8, q, qo + j + 8, z)).fma(s, hi);
+            }
+            return FixedMath.sum16(lo, hi);
+        }
+        FloatVector t0 = z, t1 = z, t2 = z, t3 = z;
+        for (int b = 0; b < nb; b++) {
+            int j = 32 * b;
+            FloatVector s = FloatVector.broadcast(F, m[mo + b] * d[dOff + b]);
+            t0 = cq(c, co + j + 16, q, qo + j + 16, cq(c, co + j, q, qo + j, z)).fma(s, t0);
+            t1 = cq(c, co + j + 20, q, qo + j + 20, cq(c, co + j + 4, q, qo + j + 4, z)).fma(s, t1);
+            t2 = cq(c, co + j + 24, q, qo + j + 24, cq(c, co + j + 8, q, qo + j + 8, z)).fma(s, t2);
+            t3 = cq(c, co + j + 28, q, qo + j + 28, cq(c, co + j + 12, q, qo + j + 12, z)).fma(s, t3);
+        }
+        return FixedMath.sum16(t0, t1, t2, t3);
+    }
+
+    /** acc + c[ci .. ci+FL) * q[qi .. qi+FL). */
+    private static FloatVector cq(float[] c, int ci, float[] q, int qi, FloatVector acc) {
+        return FloatVector.fromArray(F, c, ci).fma(FloatVector.fromArray(F, q, qi), acc);
     }
 
     private static void dotK(float[] c, int co, float[] m, int mo0, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {

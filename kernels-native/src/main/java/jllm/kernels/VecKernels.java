@@ -98,18 +98,58 @@ final class VecKernels {
 
     // ---- float types ----
 
+    /**
+     * Float-type rows times x: lane-wise FMAs into two 16-lane accumulators over 32 elements at a
+     * time (held as halves or quarters on narrower machines, see {@link FixedMath#R}), one more 16
+     * if left, their {@link FixedMath#sum} tree, then the last n % 16 in order.
+     */
     static float f32(MemorySegment w, long off, float[] x, int xi, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
         int i = 0;
-        for (; i <= n - 2 * FL; i += 2 * FL) {
-            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
-            a1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + FL), LE).fma(FloatVector.fromArray(F, x, xi + i + FL), a1);
+        float sum;
+        if (FL == 8) {   // the 16-lane order (FixedMath.R) in halves
+            FloatVector a0 = FloatVector.zero(F), a0h = a0, a1 = a0, a1h = a0;
+            for (; i <= n - 32; i += 32) {
+                a0 = FloatVector.fromMemorySegment(F, w, off + 4L * (i), LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0h = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 8), LE).fma(FloatVector.fromArray(F, x, xi + i + 8), a0h);
+                a1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 16), LE).fma(FloatVector.fromArray(F, x, xi + i + 16), a1);
+                a1h = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 24), LE).fma(FloatVector.fromArray(F, x, xi + i + 24), a1h);
+            }
+            for (; i <= n - 16; i += 16) {
+                a0 = FloatVector.fromMemorySegment(F, w, off + 4L * (i), LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0h = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 8), LE).fma(FloatVector.fromArray(F, x, xi + i + 8), a0h);
+            }
+            sum = FixedMath.sum16(a0.add(a1), a0h.add(a1h));
+        } else if (FL == 4) {   // ... in quarters
+            FloatVector a0 = FloatVector.zero(F), a0b = a0, a0c = a0, a0d = a0, a1 = a0, a1b = a0, a1c = a0, a1d = a0;
+            for (; i <= n - 32; i += 32) {
+                a0 = FloatVector.fromMemorySegment(F, w, off + 4L * (i), LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0b = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 4), LE).fma(FloatVector.fromArray(F, x, xi + i + 4), a0b);
+                a0c = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 8), LE).fma(FloatVector.fromArray(F, x, xi + i + 8), a0c);
+                a0d = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 12), LE).fma(FloatVector.fromArray(F, x, xi + i + 12), a0d);
+                a1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 16), LE).fma(FloatVector.fromArray(F, x, xi + i + 16), a1);
+                a1b = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 20), LE).fma(FloatVector.fromArray(F, x, xi + i + 20), a1b);
+                a1c = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 24), LE).fma(FloatVector.fromArray(F, x, xi + i + 24), a1c);
+                a1d = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 28), LE).fma(FloatVector.fromArray(F, x, xi + i + 28), a1d);
+            }
+            for (; i <= n - 16; i += 16) {
+                a0 = FloatVector.fromMemorySegment(F, w, off + 4L * (i), LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0b = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 4), LE).fma(FloatVector.fromArray(F, x, xi + i + 4), a0b);
+                a0c = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 8), LE).fma(FloatVector.fromArray(F, x, xi + i + 8), a0c);
+                a0d = FloatVector.fromMemorySegment(F, w, off + 4L * (i + 12), LE).fma(FloatVector.fromArray(F, x, xi + i + 12), a0d);
+            }
+            sum = FixedMath.sum16(a0.add(a1), a0b.add(a1b), a0c.add(a1c), a0d.add(a1d));
+        } else {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            for (; i <= n - 2 * FL; i += 2 * FL) {
+                a0 = FloatVector.fromMemorySegment(F, w, off + 4L * (i), LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a1 = FloatVector.fromMemorySegment(F, w, off + 4L * (i + FL), LE).fma(FloatVector.fromArray(F, x, xi + i + FL), a1);
+            }
+            for (; i <= n - FL; i += FL) {
+                a0 = FloatVector.fromMemorySegment(F, w, off + 4L * (i), LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
+            }
+            sum = FixedMath.sum(a0.add(a1));
         }
-        for (; i <= n - FL; i += FL) {
-            a0 = FloatVector.fromMemorySegment(F, w, off + 4L * i, LE).fma(FloatVector.fromArray(F, x, xi + i), a0);
-        }
-        float sum = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             sum += w.get(LE_FLOAT, off + 4L * i) * x[xi + i];
         }
@@ -128,18 +168,52 @@ final class VecKernels {
     }
 
     static float f16(MemorySegment w, long off, float[] x, int xi, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
         int i = 0;
-        for (; i <= n - 2 * FL; i += 2 * FL) {
-            a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
-            a1 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + FL), LE))
-                    .fma(FloatVector.fromArray(F, x, xi + i + FL), a1);
+        float sum;
+        if (FL == 8) {   // the 16-lane order (FixedMath.R) in halves
+            FloatVector a0 = FloatVector.zero(F), a0h = a0, a1 = a0, a1h = a0;
+            for (; i <= n - 32; i += 32) {
+                a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0h = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0h);
+                a1 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 16), LE)).fma(FloatVector.fromArray(F, x, xi + i + 16), a1);
+                a1h = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 24), LE)).fma(FloatVector.fromArray(F, x, xi + i + 24), a1h);
+            }
+            for (; i <= n - 16; i += 16) {
+                a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0h = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0h);
+            }
+            sum = FixedMath.sum16(a0.add(a1), a0h.add(a1h));
+        } else if (FL == 4) {   // ... in quarters
+            FloatVector a0 = FloatVector.zero(F), a0b = a0, a0c = a0, a0d = a0, a1 = a0, a1b = a0, a1c = a0, a1d = a0;
+            for (; i <= n - 32; i += 32) {
+                a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0b = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 4), LE)).fma(FloatVector.fromArray(F, x, xi + i + 4), a0b);
+                a0c = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0c);
+                a0d = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 12), LE)).fma(FloatVector.fromArray(F, x, xi + i + 12), a0d);
+                a1 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 16), LE)).fma(FloatVector.fromArray(F, x, xi + i + 16), a1);
+                a1b = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 20), LE)).fma(FloatVector.fromArray(F, x, xi + i + 20), a1b);
+                a1c = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 24), LE)).fma(FloatVector.fromArray(F, x, xi + i + 24), a1c);
+                a1d = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 28), LE)).fma(FloatVector.fromArray(F, x, xi + i + 28), a1d);
+            }
+            for (; i <= n - 16; i += 16) {
+                a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0b = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 4), LE)).fma(FloatVector.fromArray(F, x, xi + i + 4), a0b);
+                a0c = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0c);
+                a0d = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 12), LE)).fma(FloatVector.fromArray(F, x, xi + i + 12), a0d);
+            }
+            sum = FixedMath.sum16(a0.add(a1), a0b.add(a1b), a0c.add(a1c), a0d.add(a1d));
+        } else {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            for (; i <= n - 2 * FL; i += 2 * FL) {
+                a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a1 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + FL), LE)).fma(FloatVector.fromArray(F, x, xi + i + FL), a1);
+            }
+            for (; i <= n - FL; i += FL) {
+                a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+            }
+            sum = FixedMath.sum(a0.add(a1));
         }
-        for (; i <= n - FL; i += FL) {
-            a0 = halfToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
-        }
-        float sum = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             sum += half(w, off + 2L * i) * x[xi + i];
         }
@@ -151,18 +225,52 @@ final class VecKernels {
     }
 
     static float bf16(MemorySegment w, long off, float[] x, int xi, int n) {
-        FloatVector a0 = FloatVector.zero(F);
-        FloatVector a1 = FloatVector.zero(F);
         int i = 0;
-        for (; i <= n - 2 * FL; i += 2 * FL) {
-            a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
-            a1 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + FL), LE))
-                    .fma(FloatVector.fromArray(F, x, xi + i + FL), a1);
+        float sum;
+        if (FL == 8) {   // the 16-lane order (FixedMath.R) in halves
+            FloatVector a0 = FloatVector.zero(F), a0h = a0, a1 = a0, a1h = a0;
+            for (; i <= n - 32; i += 32) {
+                a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0h = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0h);
+                a1 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 16), LE)).fma(FloatVector.fromArray(F, x, xi + i + 16), a1);
+                a1h = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 24), LE)).fma(FloatVector.fromArray(F, x, xi + i + 24), a1h);
+            }
+            for (; i <= n - 16; i += 16) {
+                a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0h = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0h);
+            }
+            sum = FixedMath.sum16(a0.add(a1), a0h.add(a1h));
+        } else if (FL == 4) {   // ... in quarters
+            FloatVector a0 = FloatVector.zero(F), a0b = a0, a0c = a0, a0d = a0, a1 = a0, a1b = a0, a1c = a0, a1d = a0;
+            for (; i <= n - 32; i += 32) {
+                a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0b = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 4), LE)).fma(FloatVector.fromArray(F, x, xi + i + 4), a0b);
+                a0c = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0c);
+                a0d = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 12), LE)).fma(FloatVector.fromArray(F, x, xi + i + 12), a0d);
+                a1 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 16), LE)).fma(FloatVector.fromArray(F, x, xi + i + 16), a1);
+                a1b = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 20), LE)).fma(FloatVector.fromArray(F, x, xi + i + 20), a1b);
+                a1c = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 24), LE)).fma(FloatVector.fromArray(F, x, xi + i + 24), a1c);
+                a1d = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 28), LE)).fma(FloatVector.fromArray(F, x, xi + i + 28), a1d);
+            }
+            for (; i <= n - 16; i += 16) {
+                a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a0b = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 4), LE)).fma(FloatVector.fromArray(F, x, xi + i + 4), a0b);
+                a0c = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 8), LE)).fma(FloatVector.fromArray(F, x, xi + i + 8), a0c);
+                a0d = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + 12), LE)).fma(FloatVector.fromArray(F, x, xi + i + 12), a0d);
+            }
+            sum = FixedMath.sum16(a0.add(a1), a0b.add(a1b), a0c.add(a1c), a0d.add(a1d));
+        } else {
+            FloatVector a0 = FloatVector.zero(F);
+            FloatVector a1 = FloatVector.zero(F);
+            for (; i <= n - 2 * FL; i += 2 * FL) {
+                a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+                a1 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i + FL), LE)).fma(FloatVector.fromArray(F, x, xi + i + FL), a1);
+            }
+            for (; i <= n - FL; i += FL) {
+                a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * (i), LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
+            }
+            sum = FixedMath.sum(a0.add(a1));
         }
-        for (; i <= n - FL; i += FL) {
-            a0 = bf16ToFloat(ShortVector.fromMemorySegment(S, w, off + 2L * i, LE)).fma(FloatVector.fromArray(F, x, xi + i), a0);
-        }
-        float sum = FixedMath.sum(a0.add(a1));
         for (; i < n; i++) {
             sum += Float.intBitsToFloat((w.get(ScalarKernels.LE_SHORT, off + 2L * i) & 0xFFFF) << 16) * x[xi + i];
         }

@@ -186,6 +186,34 @@ class MatMulTest {
         assertThat(MatMul.missingJvmFlags()).isEmpty();
     }
 
+    /**
+     * The same bits at every vector width: the float sums keep the 16-lane order on narrower
+     * machines (FixedMath.R), so an AVX2 machine gives what an AVX-512 one does (and a 128-bit
+     * one too). Child JVMs at 128 and 256 bits and at this machine's own width.
+     */
+    @Test
+    void resultsDoNotDependOnTheVectorWidth() throws IOException, InterruptedException {
+        String native_ = digest(-1), d256 = digest(256), d128 = digest(128);
+        assertThat(d256).isEqualTo(native_);
+        assertThat(d128).isEqualTo(native_);
+    }
+
+    private static String digest(int bits) throws IOException, InterruptedException {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--add-modules", "jdk.incubator.vector", "-XX:MaxTrivialSize=1000"));
+        if (bits > 0) {
+            cmd.add("-Djllm.vector.bits=" + bits);
+        }
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WidthDigestMain.class.getName()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("digest=(\\w+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return m.group(1);
+    }
+
     /** The same checks in a child JVM with the vector size forced (0 = the scalar fallback). */
     @ParameterizedTest
     @ValueSource(ints = {256, 128, 0})
