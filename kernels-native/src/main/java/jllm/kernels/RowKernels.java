@@ -1028,8 +1028,18 @@ final class RowKernels {
                               float[] y, int yo, int ys) {
         float[] q = a.q, d = a.d;
         int nb = n / 32;
-        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order, one activation row at a time
-            for (int k = 0; k < cnt; k++) {
+        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order: activation rows in pairs (8 lanes) or one by one
+            int k = 0;
+            if (FL == 8 && cnt == 4) {
+                q8DecodedFour(c, co, m, mo, q, d, n, nb, b0, y, yo, ys);
+                k = 4;
+            }
+            if (FL == 8) {
+                for (; k + 2 <= cnt; k += 2) {
+                    q8DecodedPair(c, co, m, mo, q, d, n, nb, b0 + k, y, yo, ys);
+                }
+            }
+            for (; k < cnt; k++) {
                 y[yo + (b0 + k) * ys] = q8Decoded(c, co, m, mo, q, (b0 + k) * n, d, (b0 + k) * nb, nb);
             }
             return;
@@ -1091,6 +1101,55 @@ final class RowKernels {
             t3 = cq(c, co + j + 28, q, qo + j + 28, cq(c, co + j + 12, q, qo + j + 12, z)).fma(s, t3);
         }
         return FixedMath.sum16(t0, t1, t2, t3);
+    }
+
+    /** {@link #q8Decoded} for activation rows k .. k + 3 at once (FL == 8). */
+    private static void q8DecodedFour(float[] c, int co, float[] m, int mo, float[] q, float[] d, int n, int nb, int k,
+                                      float[] y, int yo, int ys) {
+        FloatVector z = FloatVector.zero(F), l0 = z, h0 = z, l1 = z, h1 = z, l2 = z, h2 = z, l3 = z, h3 = z;
+        int q0 = k * n, q1 = q0 + n, q2 = q1 + n, q3 = q2 + n, d0 = k * nb, d1 = d0 + nb, d2 = d1 + nb, d3 = d2 + nb;
+        for (int b = 0; b < nb; b++) {
+            int j = 32 * b;
+            float w = m[mo + b];
+            FloatVector c0 = FloatVector.fromArray(F, c, co + j), c1 = FloatVector.fromArray(F, c, co + j + 8);
+            FloatVector c2 = FloatVector.fromArray(F, c, co + j + 16), c3 = FloatVector.fromArray(F, c, co + j + 24);
+            l0 = pairFma(c0, c2, q, q0 + j).fma(FloatVector.broadcast(F, w * d[d0 + b]), l0);
+            h0 = pairFma(c1, c3, q, q0 + j + 8).fma(FloatVector.broadcast(F, w * d[d0 + b]), h0);
+            l1 = pairFma(c0, c2, q, q1 + j).fma(FloatVector.broadcast(F, w * d[d1 + b]), l1);
+            h1 = pairFma(c1, c3, q, q1 + j + 8).fma(FloatVector.broadcast(F, w * d[d1 + b]), h1);
+            l2 = pairFma(c0, c2, q, q2 + j).fma(FloatVector.broadcast(F, w * d[d2 + b]), l2);
+            h2 = pairFma(c1, c3, q, q2 + j + 8).fma(FloatVector.broadcast(F, w * d[d2 + b]), h2);
+            l3 = pairFma(c0, c2, q, q3 + j).fma(FloatVector.broadcast(F, w * d[d3 + b]), l3);
+            h3 = pairFma(c1, c3, q, q3 + j + 8).fma(FloatVector.broadcast(F, w * d[d3 + b]), h3);
+        }
+        y[yo + k * ys] = FixedMath.sum16(l0, h0);
+        y[yo + (k + 1) * ys] = FixedMath.sum16(l1, h1);
+        y[yo + (k + 2) * ys] = FixedMath.sum16(l2, h2);
+        y[yo + (k + 3) * ys] = FixedMath.sum16(l3, h3);
+    }
+
+    /** a * q[qi ..] + b * q[qi + 16 ..]: two code vectors 16 elements apart (exact integers). */
+    private static FloatVector pairFma(FloatVector a, FloatVector b, float[] q, int qi) {
+        return b.fma(FloatVector.fromArray(F, q, qi + 16), a.mul(FloatVector.fromArray(F, q, qi)));
+    }
+
+    /** {@link #q8Decoded} for activation rows k and k + 1 at once (FL == 8): each code vector is loaded once. */
+    private static void q8DecodedPair(float[] c, int co, float[] m, int mo, float[] q, float[] d, int n, int nb, int k,
+                                      float[] y, int yo, int ys) {
+        FloatVector z = FloatVector.zero(F), lo0 = z, hi0 = z, lo1 = z, hi1 = z;
+        int q0 = k * n, q1 = q0 + n, d0 = k * nb, d1 = d0 + nb;
+        for (int b = 0; b < nb; b++) {
+            int j = 32 * b;
+            FloatVector c0 = FloatVector.fromArray(F, c, co + j), c1 = FloatVector.fromArray(F, c, co + j + 8);
+            FloatVector c2 = FloatVector.fromArray(F, c, co + j + 16), c3 = FloatVector.fromArray(F, c, co + j + 24);
+            FloatVector s0 = FloatVector.broadcast(F, m[mo + b] * d[d0 + b]), s1 = FloatVector.broadcast(F, m[mo + b] * d[d1 + b]);
+            lo0 = c2.fma(FloatVector.fromArray(F, q, q0 + j + 16), c0.fma(FloatVector.fromArray(F, q, q0 + j), z)).fma(s0, lo0);
+            hi0 = c3.fma(FloatVector.fromArray(F, q, q0 + j + 24), c1.fma(FloatVector.fromArray(F, q, q0 + j + 8), z)).fma(s0, hi0);
+            lo1 = c2.fma(FloatVector.fromArray(F, q, q1 + j + 16), c0.fma(FloatVector.fromArray(F, q, q1 + j), z)).fma(s1, lo1);
+            hi1 = c3.fma(FloatVector.fromArray(F, q, q1 + j + 24), c1.fma(FloatVector.fromArray(F, q, q1 + j + 8), z)).fma(s1, hi1);
+        }
+        y[yo + k * ys] = FixedMath.sum16(lo0, hi0);
+        y[yo + (k + 1) * ys] = FixedMath.sum16(lo1, hi1);
     }
 
     /** acc + c[ci .. ci+FL) * q[qi .. qi+FL). */

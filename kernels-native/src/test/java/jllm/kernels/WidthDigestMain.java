@@ -39,7 +39,7 @@ public final class WidthDigestMain {
                 for (int cols : t == GgmlType.F32 ? new int[] {172, 512} : t.blockSize() == 32 ? new int[] {96, 512} : new int[] {512}) {
                     int rows = 24;
                     Matrix m = KernelChecks.randomMatrix(t, rows, cols, 7);
-                    for (int batch : new int[] {1, 5, 12}) {   // matVec, row by row, tiled
+                    for (int batch : new int[] {1, 5, 11, 12}) {   // matVec, row by row, tiled (tails 3 and 4)
                         float[] x = new float[batch * cols];
                         for (int k = 0; k < batch; k++) {
                             System.arraycopy(KernelChecks.randomActivation(cols, 50 + k), 0, x, k * cols, cols);
