@@ -307,55 +307,102 @@ final class VecKernels {
     }
 
     static float q4_1(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
-        FloatVector total = FloatVector.zero(F);
+        // Lane totals in the 16-lane order (FixedMath.R): lane l holds elements l and l + 16 of
+        // each block; narrower vectors hold the 16 lanes as halves (chunks 0 and 8) or quarters.
+        FloatVector z = FloatVector.zero(F), t0 = z, t1 = z, t2 = z, t3 = z;
         float mins = 0;
         for (int b = 0; b < n / 32; b++, off += 20, qi += 32) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += E) {
-                ByteVector v = load(w, off + 4 + j);
-                acc = fmaB(v.and((byte) 0x0F), q, qi + j, acc);
-                acc = fmaB(shr(v, 4).and((byte) 0x0F), q, qi + 16 + j, acc);
+            FloatVector sc = FloatVector.broadcast(F, half(w, off) * d[di + b]);
+            if (FL >= 16) {
+                ByteVector v = load(w, off + 4);
+                t0 = fmaB(shr(v, 4).and((byte) 0x0F), q, qi + 16, fmaB(v.and((byte) 0x0F), q, qi, z)).fma(sc, t0);
+            } else {
+                ByteVector v = load(w, off + 4);
+                ByteVector lo0 = v.and((byte) 0x0F), hi0 = shr(v, 4).and((byte) 0x0F);
+                ByteVector v8 = load(w, off + 4 + 8);
+                ByteVector lo8 = v8.and((byte) 0x0F), hi8 = shr(v8, 4).and((byte) 0x0F);
+                if (FL == 8) {
+                    t0 = fma1(hi0, q, qi + 16, fma1(lo0, q, qi, z)).fma(sc, t0);
+                    t1 = fma1(hi8, q, qi + 24, fma1(lo8, q, qi + 8, z)).fma(sc, t1);
+                } else {
+                    t0 = fma1(hi0, q, qi + 16, fma1(lo0, q, qi, z)).fma(sc, t0);
+                    t1 = fmaHi(hi0, q, qi + 16, fmaHi(lo0, q, qi, z)).fma(sc, t1);
+                    t2 = fma1(hi8, q, qi + 24, fma1(lo8, q, qi + 8, z)).fma(sc, t2);
+                    t3 = fmaHi(hi8, q, qi + 24, fmaHi(lo8, q, qi + 8, z)).fma(sc, t3);
+                }
             }
-            total = scaleAdd(acc, half(w, off) * d[di + b], total);
             mins += half(w, off + 2) * s[si + b];
         }
-        return FixedMath.sum(total) + mins;
+        float sum = FL >= 16 ? FixedMath.sum(t0) : FL == 8 ? FixedMath.sum16(t0, t1) : FixedMath.sum16(t0, t1, t2, t3);
+        return sum + mins;
     }
 
     static float q5_0(MemorySegment w, long off, float[] q, int qi, float[] d, int di, int n) {
-        FloatVector total = FloatVector.zero(F);
+        // Lane totals in the 16-lane order (FixedMath.R): lane l holds elements l and l + 16 of
+        // each block; narrower vectors hold the 16 lanes as halves (chunks 0 and 8) or quarters.
+        FloatVector z = FloatVector.zero(F), t0 = z, t1 = z, t2 = z, t3 = z;
         for (int b = 0; b < n / 32; b++, off += 22, qi += 32) {
             long qh = w.get(LE_INT, off + 2) & 0xFFFFFFFFL;
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += E) {
-                ByteVector v = load(w, off + 6 + j);
-                VectorMask<Byte> hLo = VectorMask.fromLong(B, (qh >>> j) & CHUNK_BITS);
-                VectorMask<Byte> hHi = VectorMask.fromLong(B, (qh >>> (16 + j)) & CHUNK_BITS);
-                acc = fmaB(v.and((byte) 0x0F).sub((byte) 16, hLo.not()), q, qi + j, acc);
-                acc = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 16, hHi.not()), q, qi + 16 + j, acc);
+            FloatVector sc = FloatVector.broadcast(F, half(w, off) * d[di + b]);
+            if (FL >= 16) {
+                ByteVector v = load(w, off + 6);
+                VectorMask<Byte> l0 = VectorMask.fromLong(B, qh & CHUNK_BITS), h0 = VectorMask.fromLong(B, (qh >>> 16) & CHUNK_BITS);
+                t0 = fmaB(shr(v, 4).and((byte) 0x0F).sub((byte) 16, h0.not()), q, qi + 16, fmaB(v.and((byte) 0x0F).sub((byte) 16, l0.not()), q, qi, z)).fma(sc, t0);
+            } else {
+                ByteVector v = load(w, off + 6);
+                VectorMask<Byte> l0 = VectorMask.fromLong(B, qh & CHUNK_BITS), h0 = VectorMask.fromLong(B, (qh >>> 16) & CHUNK_BITS);
+                ByteVector lo0 = v.and((byte) 0x0F).sub((byte) 16, l0.not()), hi0 = shr(v, 4).and((byte) 0x0F).sub((byte) 16, h0.not());
+                ByteVector v8 = load(w, off + 6 + 8);
+                VectorMask<Byte> l8 = VectorMask.fromLong(B, (qh >>> 8) & CHUNK_BITS), h8 = VectorMask.fromLong(B, (qh >>> 24) & CHUNK_BITS);
+                ByteVector lo8 = v8.and((byte) 0x0F).sub((byte) 16, l8.not()), hi8 = shr(v8, 4).and((byte) 0x0F).sub((byte) 16, h8.not());
+                if (FL == 8) {
+                    t0 = fma1(hi0, q, qi + 16, fma1(lo0, q, qi, z)).fma(sc, t0);
+                    t1 = fma1(hi8, q, qi + 24, fma1(lo8, q, qi + 8, z)).fma(sc, t1);
+                } else {
+                    t0 = fma1(hi0, q, qi + 16, fma1(lo0, q, qi, z)).fma(sc, t0);
+                    t1 = fmaHi(hi0, q, qi + 16, fmaHi(lo0, q, qi, z)).fma(sc, t1);
+                    t2 = fma1(hi8, q, qi + 24, fma1(lo8, q, qi + 8, z)).fma(sc, t2);
+                    t3 = fmaHi(hi8, q, qi + 24, fmaHi(lo8, q, qi + 8, z)).fma(sc, t3);
+                }
             }
-            total = scaleAdd(acc, half(w, off) * d[di + b], total);
         }
-        return FixedMath.sum(total);
+        float sum = FL >= 16 ? FixedMath.sum(t0) : FL == 8 ? FixedMath.sum16(t0, t1) : FixedMath.sum16(t0, t1, t2, t3);
+        return sum;
     }
 
     static float q5_1(MemorySegment w, long off, float[] q, int qi, float[] d, int di, float[] s, int si, int n) {
-        FloatVector total = FloatVector.zero(F);
+        // Lane totals in the 16-lane order (FixedMath.R): lane l holds elements l and l + 16 of
+        // each block; narrower vectors hold the 16 lanes as halves (chunks 0 and 8) or quarters.
+        FloatVector z = FloatVector.zero(F), t0 = z, t1 = z, t2 = z, t3 = z;
         float mins = 0;
         for (int b = 0; b < n / 32; b++, off += 24, qi += 32) {
             long qh = w.get(LE_INT, off + 4) & 0xFFFFFFFFL;
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < 16; j += E) {
-                ByteVector v = load(w, off + 8 + j);
-                VectorMask<Byte> hLo = VectorMask.fromLong(B, (qh >>> j) & CHUNK_BITS);
-                VectorMask<Byte> hHi = VectorMask.fromLong(B, (qh >>> (16 + j)) & CHUNK_BITS);
-                acc = fmaB(v.and((byte) 0x0F).add((byte) 16, hLo), q, qi + j, acc);
-                acc = fmaB(shr(v, 4).and((byte) 0x0F).add((byte) 16, hHi), q, qi + 16 + j, acc);
+            FloatVector sc = FloatVector.broadcast(F, half(w, off) * d[di + b]);
+            if (FL >= 16) {
+                ByteVector v = load(w, off + 8);
+                VectorMask<Byte> l0 = VectorMask.fromLong(B, qh & CHUNK_BITS), h0 = VectorMask.fromLong(B, (qh >>> 16) & CHUNK_BITS);
+                t0 = fmaB(shr(v, 4).and((byte) 0x0F).add((byte) 16, h0), q, qi + 16, fmaB(v.and((byte) 0x0F).add((byte) 16, l0), q, qi, z)).fma(sc, t0);
+            } else {
+                ByteVector v = load(w, off + 8);
+                VectorMask<Byte> l0 = VectorMask.fromLong(B, qh & CHUNK_BITS), h0 = VectorMask.fromLong(B, (qh >>> 16) & CHUNK_BITS);
+                ByteVector lo0 = v.and((byte) 0x0F).add((byte) 16, l0), hi0 = shr(v, 4).and((byte) 0x0F).add((byte) 16, h0);
+                ByteVector v8 = load(w, off + 8 + 8);
+                VectorMask<Byte> l8 = VectorMask.fromLong(B, (qh >>> 8) & CHUNK_BITS), h8 = VectorMask.fromLong(B, (qh >>> 24) & CHUNK_BITS);
+                ByteVector lo8 = v8.and((byte) 0x0F).add((byte) 16, l8), hi8 = shr(v8, 4).and((byte) 0x0F).add((byte) 16, h8);
+                if (FL == 8) {
+                    t0 = fma1(hi0, q, qi + 16, fma1(lo0, q, qi, z)).fma(sc, t0);
+                    t1 = fma1(hi8, q, qi + 24, fma1(lo8, q, qi + 8, z)).fma(sc, t1);
+                } else {
+                    t0 = fma1(hi0, q, qi + 16, fma1(lo0, q, qi, z)).fma(sc, t0);
+                    t1 = fmaHi(hi0, q, qi + 16, fmaHi(lo0, q, qi, z)).fma(sc, t1);
+                    t2 = fma1(hi8, q, qi + 24, fma1(lo8, q, qi + 8, z)).fma(sc, t2);
+                    t3 = fmaHi(hi8, q, qi + 24, fmaHi(lo8, q, qi + 8, z)).fma(sc, t3);
+                }
             }
-            total = scaleAdd(acc, half(w, off) * d[di + b], total);
             mins += half(w, off + 2) * s[si + b];
         }
-        return FixedMath.sum(total) + mins;
+        float sum = FL >= 16 ? FixedMath.sum(t0) : FL == 8 ? FixedMath.sum16(t0, t1) : FixedMath.sum16(t0, t1, t2, t3);
+        return sum + mins;
     }
 
     // ---- 256-element super-blocks (activation Q8_K) ----

@@ -7,14 +7,15 @@ import jllm.formats.GgmlType;
  * Prints one checksum of the bits of every float-summing operation's results on fixed inputs:
  * the vector operations over lengths with and without a tail, and matrix-vector and small-batch
  * products of the types whose float order is fixed to 16 lanes ({@link FixedMath#R}) or is exact
- * per block (all but Q4_1, Q5_0 and Q5_1, whose lane totals still follow the width). Started by {@link MatMulTest} in child JVMs with {@code -Djllm.vector.bits=N}: the
+ * per block: every type with a vector kernel. Started by {@link MatMulTest} in child JVMs with {@code -Djllm.vector.bits=N}: the
  * checksums must agree.
  */
 public final class WidthDigestMain {
     private WidthDigestMain() {}
 
     static final GgmlType[] TYPES = {GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_0,
-            GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K};
+            GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q2_K, GgmlType.Q3_K, GgmlType.Q4_K, GgmlType.Q5_K,
+            GgmlType.Q6_K};
 
     public static void main(String[] args) {
         CRC32 crc = new CRC32();
