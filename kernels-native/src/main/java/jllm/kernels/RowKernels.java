@@ -1028,7 +1028,7 @@ final class RowKernels {
                               float[] y, int yo, int ys) {
         float[] q = a.q, d = a.d;
         int nb = n / 32;
-        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order: activation rows in pairs (8 lanes) or one by one
+        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order: 8 lanes take the activation rows 4 or 2 at a time
             int k = 0;
             if (FL == 8 && cnt == 4) {
                 q8DecodedFour(c, co, m, mo, q, d, n, nb, b0, y, yo, ys);
@@ -1136,20 +1136,20 @@ final class RowKernels {
     /** {@link #q8Decoded} for activation rows k and k + 1 at once (FL == 8): each code vector is loaded once. */
     private static void q8DecodedPair(float[] c, int co, float[] m, int mo, float[] q, float[] d, int n, int nb, int k,
                                       float[] y, int yo, int ys) {
-        FloatVector z = FloatVector.zero(F), lo0 = z, hi0 = z, lo1 = z, hi1 = z;
+        FloatVector z = FloatVector.zero(F), l0 = z, h0 = z, l1 = z, h1 = z;
         int q0 = k * n, q1 = q0 + n, d0 = k * nb, d1 = d0 + nb;
         for (int b = 0; b < nb; b++) {
             int j = 32 * b;
+            float w = m[mo + b];
             FloatVector c0 = FloatVector.fromArray(F, c, co + j), c1 = FloatVector.fromArray(F, c, co + j + 8);
             FloatVector c2 = FloatVector.fromArray(F, c, co + j + 16), c3 = FloatVector.fromArray(F, c, co + j + 24);
-            FloatVector s0 = FloatVector.broadcast(F, m[mo + b] * d[d0 + b]), s1 = FloatVector.broadcast(F, m[mo + b] * d[d1 + b]);
-            lo0 = c2.fma(FloatVector.fromArray(F, q, q0 + j + 16), c0.fma(FloatVector.fromArray(F, q, q0 + j), z)).fma(s0, lo0);
-            hi0 = c3.fma(FloatVector.fromArray(F, q, q0 + j + 24), c1.fma(FloatVector.fromArray(F, q, q0 + j + 8), z)).fma(s0, hi0);
-            lo1 = c2.fma(FloatVector.fromArray(F, q, q1 + j + 16), c0.fma(FloatVector.fromArray(F, q, q1 + j), z)).fma(s1, lo1);
-            hi1 = c3.fma(FloatVector.fromArray(F, q, q1 + j + 24), c1.fma(FloatVector.fromArray(F, q, q1 + j + 8), z)).fma(s1, hi1);
+            l0 = pairFma(c0, c2, q, q0 + j).fma(FloatVector.broadcast(F, w * d[d0 + b]), l0);
+            h0 = pairFma(c1, c3, q, q0 + j + 8).fma(FloatVector.broadcast(F, w * d[d0 + b]), h0);
+            l1 = pairFma(c0, c2, q, q1 + j).fma(FloatVector.broadcast(F, w * d[d1 + b]), l1);
+            h1 = pairFma(c1, c3, q, q1 + j + 8).fma(FloatVector.broadcast(F, w * d[d1 + b]), h1);
         }
-        y[yo + k * ys] = FixedMath.sum16(lo0, hi0);
-        y[yo + (k + 1) * ys] = FixedMath.sum16(lo1, hi1);
+        y[yo + k * ys] = FixedMath.sum16(l0, h0);
+        y[yo + (k + 1) * ys] = FixedMath.sum16(l1, h1);
     }
 
     /** acc + c[ci .. ci+FL) * q[qi .. qi+FL). */
