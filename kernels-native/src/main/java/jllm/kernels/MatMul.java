@@ -367,20 +367,7 @@ public final class MatMul {
         if (batch == 1) {
             matVecCodes(act, w, x8);
         }
-        Job j = job;
-        j.acts = null;
-        j.w = x8 != null ? x8 : w.data();
-        j.interleaved = x8 != null;
-        j.type = w.type();
-        j.rowBytes = w.rowBytes();
-        j.cols = w.cols();
-        j.rows = w.rows();
-        j.x = x;
-        j.xOff = xOff;
-        j.y = y;
-        j.yOff = yOff;
-        j.batch = batch;
-        j.tile = Math.max(1, Math.min(batch, TILE_FLOATS / Math.max(1, w.cols())));
+        Job j = job(w, x8, x, xOff, y, yOff, batch, null);
         int units = groups ? w.rows() / Interleave.ROWS : w.rows();
         try {
             if ((long) w.rows() * w.cols() * batch < INLINE_WORK || pool.threads() == 1) {
@@ -392,10 +379,31 @@ public final class MatMul {
                 pool.forRange(units, j);
             }
         } finally {
-            j.w = null;
-            j.x = null;
-            j.y = null;
+            j.release();
         }
+    }
+
+    /**
+     * The shared job set up for w (read from its copy x8 where not null): {@code batch} rows of x
+     * at xOff into y at yOff, or, with {@code acts}, that many prepared activations one matVec each.
+     */
+    private Job job(Matrix w, MemorySegment x8, float[] x, int xOff, float[] y, int yOff, int batch, Activation[] acts) {
+        Job j = job;
+        j.w = x8 != null ? x8 : w.data();
+        j.interleaved = x8 != null;
+        j.type = w.type();
+        j.rowBytes = w.rowBytes();
+        j.cols = w.cols();
+        j.rows = w.rows();
+        j.x = x;
+        j.xOff = xOff;
+        j.y = y;
+        j.yOff = yOff;
+        j.acts = acts;
+        j.batch = acts != null ? 1 : batch;
+        j.vecBatch = acts != null ? batch : 0;
+        j.tile = Math.max(1, Math.min(batch, TILE_FLOATS / Math.max(1, w.cols())));
+        return j;
     }
 
     /** The codes the matVec kernels read beyond prepare's: the 16-bit kernels read them as shorts, the interleaved ones in pairs. */
@@ -444,20 +452,7 @@ public final class MatMul {
             matVecCodes(acts[b], w, x8);
         }
         boolean groups = x8 != null;
-        Job j = job;
-        j.w = groups ? x8 : w.data();
-        j.interleaved = groups;
-        j.type = w.type();
-        j.rowBytes = w.rowBytes();
-        j.cols = cols;
-        j.rows = w.rows();
-        j.x = x;
-        j.xOff = 0;
-        j.y = y;
-        j.yOff = 0;
-        j.batch = 1;
-        j.acts = acts;
-        j.vecBatch = batch;
+        Job j = job(w, x8, x, 0, y, 0, batch, acts);
         long unitBytes = groups ? Interleave.groupBytes(w.type(), cols) : w.rowBytes();
         int block = (int) Math.max(groups ? 1 : 2, (BLOCK_BYTES / unitBytes) & (groups ? -1 : -2));
         j.block = block;
@@ -469,10 +464,7 @@ public final class MatMul {
                 pool.forChunks(units, block, j);
             }
         } finally {
-            j.w = null;
-            j.x = null;
-            j.y = null;
-            j.acts = null;
+            j.release();
         }
     }
 
@@ -501,6 +493,14 @@ public final class MatMul {
         /** Blocked row-by-row batch ({@link #rowsBlocked}): one prepared activation per batch row, else null. */
         Activation[] acts;
         int vecBatch, block;
+
+        /** Drops the references to the caller's arrays and the mapped weights. */
+        void release() {
+            w = null;
+            x = null;
+            y = null;
+            acts = null;
+        }
 
         private void runRows(int from, int to) {
             runRowsImpl(this, from, to);

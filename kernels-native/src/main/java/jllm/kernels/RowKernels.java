@@ -1028,18 +1028,12 @@ final class RowKernels {
                               float[] y, int yo, int ys) {
         float[] q = a.q, d = a.d;
         int nb = n / 32;
-        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order: 8 lanes take the activation rows 4 or 2 at a time
-            int k = 0;
+        if (!exact && FL < FixedMath.R) {   // Q8_0 in the 16-lane order: 8 lanes take four activation rows at once
             if (FL == 8 && cnt == 4) {
                 q8DecodedFour(c, co, m, mo, q, d, n, nb, b0, y, yo, ys);
-                k = 4;
+                return;
             }
-            if (FL == 8) {
-                for (; k + 2 <= cnt; k += 2) {
-                    q8DecodedPair(c, co, m, mo, q, d, n, nb, b0 + k, y, yo, ys);
-                }
-            }
-            for (; k < cnt; k++) {
+            for (int k = 0; k < cnt; k++) {
                 y[yo + (b0 + k) * ys] = q8Decoded(c, co, m, mo, q, (b0 + k) * n, d, (b0 + k) * nb, nb);
             }
             return;
@@ -1086,8 +1080,8 @@ final class RowKernels {
             for (int b = 0; b < nb; b++) {
                 int j = 32 * b;
                 FloatVector s = FloatVector.broadcast(F, m[mo + b] * d[dOff + b]);
-                lo = cq(c, co + j + 16, q, qo + j + 16, cq(c, co + j, q, qo + j, z)).fma(s, lo);
-                hi = cq(c, co + j + 24, q, qo + j + 24, cq(c, co + j + 8, q, qo + j + 8, z)).fma(s, hi);
+                lo = pairFma(fc(c, co + j), fc(c, co + j + 16), q, qo + j).fma(s, lo);
+                hi = pairFma(fc(c, co + j + 8), fc(c, co + j + 24), q, qo + j + 8).fma(s, hi);
             }
             return FixedMath.sum16(lo, hi);
         }
@@ -1095,10 +1089,10 @@ final class RowKernels {
         for (int b = 0; b < nb; b++) {
             int j = 32 * b;
             FloatVector s = FloatVector.broadcast(F, m[mo + b] * d[dOff + b]);
-            t0 = cq(c, co + j + 16, q, qo + j + 16, cq(c, co + j, q, qo + j, z)).fma(s, t0);
-            t1 = cq(c, co + j + 20, q, qo + j + 20, cq(c, co + j + 4, q, qo + j + 4, z)).fma(s, t1);
-            t2 = cq(c, co + j + 24, q, qo + j + 24, cq(c, co + j + 8, q, qo + j + 8, z)).fma(s, t2);
-            t3 = cq(c, co + j + 28, q, qo + j + 28, cq(c, co + j + 12, q, qo + j + 12, z)).fma(s, t3);
+            t0 = pairFma(fc(c, co + j), fc(c, co + j + 16), q, qo + j).fma(s, t0);
+            t1 = pairFma(fc(c, co + j + 4), fc(c, co + j + 20), q, qo + j + 4).fma(s, t1);
+            t2 = pairFma(fc(c, co + j + 8), fc(c, co + j + 24), q, qo + j + 8).fma(s, t2);
+            t3 = pairFma(fc(c, co + j + 12), fc(c, co + j + 28), q, qo + j + 12).fma(s, t3);
         }
         return FixedMath.sum16(t0, t1, t2, t3);
     }
@@ -1111,8 +1105,7 @@ final class RowKernels {
         for (int b = 0; b < nb; b++) {
             int j = 32 * b;
             float w = m[mo + b];
-            FloatVector c0 = FloatVector.fromArray(F, c, co + j), c1 = FloatVector.fromArray(F, c, co + j + 8);
-            FloatVector c2 = FloatVector.fromArray(F, c, co + j + 16), c3 = FloatVector.fromArray(F, c, co + j + 24);
+            FloatVector c0 = fc(c, co + j), c1 = fc(c, co + j + 8), c2 = fc(c, co + j + 16), c3 = fc(c, co + j + 24);
             l0 = pairFma(c0, c2, q, q0 + j).fma(FloatVector.broadcast(F, w * d[d0 + b]), l0);
             h0 = pairFma(c1, c3, q, q0 + j + 8).fma(FloatVector.broadcast(F, w * d[d0 + b]), h0);
             l1 = pairFma(c0, c2, q, q1 + j).fma(FloatVector.broadcast(F, w * d[d1 + b]), l1);
@@ -1133,28 +1126,8 @@ final class RowKernels {
         return b.fma(FloatVector.fromArray(F, q, qi + 16), a.mul(FloatVector.fromArray(F, q, qi)));
     }
 
-    /** {@link #q8Decoded} for activation rows k and k + 1 at once (FL == 8): each code vector is loaded once. */
-    private static void q8DecodedPair(float[] c, int co, float[] m, int mo, float[] q, float[] d, int n, int nb, int k,
-                                      float[] y, int yo, int ys) {
-        FloatVector z = FloatVector.zero(F), l0 = z, h0 = z, l1 = z, h1 = z;
-        int q0 = k * n, q1 = q0 + n, d0 = k * nb, d1 = d0 + nb;
-        for (int b = 0; b < nb; b++) {
-            int j = 32 * b;
-            float w = m[mo + b];
-            FloatVector c0 = FloatVector.fromArray(F, c, co + j), c1 = FloatVector.fromArray(F, c, co + j + 8);
-            FloatVector c2 = FloatVector.fromArray(F, c, co + j + 16), c3 = FloatVector.fromArray(F, c, co + j + 24);
-            l0 = pairFma(c0, c2, q, q0 + j).fma(FloatVector.broadcast(F, w * d[d0 + b]), l0);
-            h0 = pairFma(c1, c3, q, q0 + j + 8).fma(FloatVector.broadcast(F, w * d[d0 + b]), h0);
-            l1 = pairFma(c0, c2, q, q1 + j).fma(FloatVector.broadcast(F, w * d[d1 + b]), l1);
-            h1 = pairFma(c1, c3, q, q1 + j + 8).fma(FloatVector.broadcast(F, w * d[d1 + b]), h1);
-        }
-        y[yo + k * ys] = FixedMath.sum16(l0, h0);
-        y[yo + (k + 1) * ys] = FixedMath.sum16(l1, h1);
-    }
-
-    /** acc + c[ci .. ci+FL) * q[qi .. qi+FL). */
-    private static FloatVector cq(float[] c, int ci, float[] q, int qi, FloatVector acc) {
-        return FloatVector.fromArray(F, c, ci).fma(FloatVector.fromArray(F, q, qi), acc);
+    private static FloatVector fc(float[] c, int ci) {
+        return FloatVector.fromArray(F, c, ci);
     }
 
     private static void dotK(float[] c, int co, float[] m, int mo0, Activation a, int b0, int cnt, int n, float[] y, int yo, int ys) {
