@@ -13,38 +13,86 @@ import java.lang.foreign.MemorySegment;
  * hot loop. So each matMul loop passes its kind as a literal (the kind switches in
  * {@link RowKernels} fold away) and keeps its own loop (a method called once per product only
  * reaches C2 through the back-edges of its own loop), and each matVec row product is a dot
- * method of its own (see the end), which the one matVec loop calls.
+ * method of its own (see the end), which its kind's matVec loop calls.
  */
 final class RowLoops {
     private RowLoops() {}
 
     /**
-     * Rows [from, to) times activation row 0. The loop holds no vector code: each row's product is
-     * a call to its kind's dot method below, a compile unit of its own, so the switch per row is
-     * all this loop adds (nothing next to a row's few hundred nanoseconds).
+     * Rows [from, to) times activation row 0, in the row loop of the kind. The loops hold no
+     * vector code: each row's product is a call to its kind's dot method below, a compile unit of
+     * its own. Each kind has a loop of its own too: C2 compiles a shared loop with the kinds its
+     * profile has seen, and the first product of another kind (a Q4_0 model's Q6_K output matrix,
+     * warmed up while its first prompt ran) threw the compiled loop away (a deoptimization in
+     * the middle of a product, and a blocking recompile), 30-50 ms of that prompt's first product.
      */
     static void matVec(int kind, MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n,
                        float[] y, int yOff) {
-        if (kind == RowKernels.KQ4_0S && TWO_ROWS) {   // two rows a call: one copy, two FMA chains
-            int r = from;
+        switch (kind) {
+            case RowKernels.KQ4_0 -> matVecQ4_0(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ4_K -> matVecQ4_K(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ5_K -> matVecQ5_K(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ6_K -> matVecQ6_K(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ4_0S -> matVecQ4_0S(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ6_KS -> matVecQ6_KS(w, rb, from, to, wb, a, n, y, yOff);
+            case RowKernels.KQ4_KS -> matVecQ4_KS(w, rb, from, to, wb, a, n, y, yOff);
+            default -> throw new IllegalArgumentException("kind " + kind);
+        }
+    }
+
+    private static void matVecQ4_0(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            RowKernels.copyRows(w, rb, r, 1, wb);
+            y[yOff + r] = dotQ4_0(wb, a, n);
+        }
+    }
+
+    private static void matVecQ4_K(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            RowKernels.copyRows(w, rb, r, 1, wb);
+            y[yOff + r] = dotQ4_K(wb, a, n);
+        }
+    }
+
+    private static void matVecQ5_K(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            RowKernels.copyRows(w, rb, r, 1, wb);
+            y[yOff + r] = dotQ5_K(wb, a, n);
+        }
+    }
+
+    private static void matVecQ6_K(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            RowKernels.copyRows(w, rb, r, 1, wb);
+            y[yOff + r] = dotQ6_K(wb, a, n);
+        }
+    }
+
+    private static void matVecQ4_0S(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        int r = from;
+        if (TWO_ROWS) {   // two rows a call: one copy, two FMA chains
             for (; r + 2 <= to; r += 2) {
                 RowKernels.copyRows(w, rb, r, 2, wb);
                 dotQ4_0S2(wb, (int) rb, a, n, y, yOff + r);
             }
-            from = r;   // an odd last row goes the one-row way
         }
+        for (; r < to; r++) {   // an odd last row goes the one-row way
+            RowKernels.copyRows(w, rb, r, 1, wb);
+            y[yOff + r] = dotQ4_0S(wb, a, n);
+        }
+    }
+
+    private static void matVecQ6_KS(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
         for (int r = from; r < to; r++) {
             RowKernels.copyRows(w, rb, r, 1, wb);
-            y[yOff + r] = switch (kind) {
-                case RowKernels.KQ4_0 -> dotQ4_0(wb, a, n);
-                case RowKernels.KQ4_K -> dotQ4_K(wb, a, n);
-                case RowKernels.KQ5_K -> dotQ5_K(wb, a, n);
-                case RowKernels.KQ6_K -> dotQ6_K(wb, a, n);
-                case RowKernels.KQ4_0S -> dotQ4_0S(wb, a, n);
-                case RowKernels.KQ6_KS -> dotQ6_KS(wb, a, n);
-                case RowKernels.KQ4_KS -> dotQ4_KS(wb, a, n);
-                default -> throw new IllegalArgumentException("kind " + kind);
-            };
+            y[yOff + r] = dotQ6_KS(wb, a, n);
+        }
+    }
+
+    private static void matVecQ4_KS(MemorySegment w, long rb, int from, int to, byte[] wb, Activation a, int n, float[] y, int yOff) {
+        for (int r = from; r < to; r++) {
+            RowKernels.copyRows(w, rb, r, 1, wb);
+            y[yOff + r] = dotQ4_KS(wb, a, n);
         }
     }
 
