@@ -25,6 +25,7 @@ final class Prefetch {
     private static final ConcurrentMap<Path, CompletableFuture<Result>> PENDING = new ConcurrentHashMap<>();
 
     static void start(Path model) {
+        Transformer.warmUpOps();
         PENDING.computeIfAbsent(key(model), k -> {
             CompletableFuture<Result> f = new CompletableFuture<>();
             Thread.ofPlatform().daemon().name("jllm-prefetch").start(() -> {

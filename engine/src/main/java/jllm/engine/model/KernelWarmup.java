@@ -5,35 +5,46 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import jllm.formats.GgmlType;
 import jllm.kernels.MatMul;
 import jllm.kernels.Matrix;
-import jllm.kernels.Ops;
 import jllm.kernels.Parallel;
 
 /**
  * Starts the JIT on the matrix kernels while the caller is still loading (building a 128k
- * tokenizer is single-threaded and takes a few hundred ms, so a core is idle). Until C2 has
- * compiled them, Vector API kernels run interpreted or in C1, where every vector is a heap object,
- * and a 1B model's first prompt took 1.5-1.8 s instead of 0.4 s.
+ * tokenizer, parsing the command line). Until C2 has compiled them, Vector API kernels run
+ * interpreted or in C1, where every vector is a heap object, and a 1B model's first prompt took
+ * 1.5-1.8 s instead of 0.4 s.
  *
- * <p>One background daemon thread multiplies a few rows of the model's own weights per weight
- * type ({@link #SAMPLE_COLS} columns wide) with one activation row (the matrix-vector kernels,
- * which a short prompt uses row by row and every prompt's last token uses for the logits), with a
- * private single-thread {@link MatMul}, and runs the per-layer vector operations on scratch
- * arrays. With the launcher's lowered compile threshold for the row loops ({@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001})
- * that is enough calls for C2. These rounds stop when the first forward pass begins (the real work
- * then finishes the warm-up, and the two must not fight for cores), after {@link #MAX_NANOS}, or
- * when the model closes.
+ * <p>First the kernels a forward pass needs, each multiplying a few rows of the model's own
+ * weights ({@link #SAMPLE_COLS} columns wide) with private single-thread {@link MatMul}s: the
+ * layers' weight types, one thread per type so that their compiles run side by side, by one
+ * activation row (the matrix-vector kernels that every generated token uses) and by
+ * {@link #FIRST_BATCH} rows (a short prompt's path, row by row); then the output matrix's type,
+ * where it differs (a Q4_0 file's Q6_K output). With the launcher's flags (a lowered compile
+ * threshold for the row loops, {@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001},
+ * and blocking compiles) the first product of each returns with C2's code in place.
  *
- * <p>Once the rounds run compiled, the same thread also warms the tiled matrix-matrix kernels of
- * prompts longer than {@link MatMul#ROW_BY_ROW_BATCH} tokens (batches one, two and three rows past
- * a multiple of 4, so that every tail of the 4-row kernel runs before C2 compiles it: a branch
- * never taken would be compiled as a trap, and a prompt would pay for the recompilation) and the
- * 8-row kernels on interleaved copies of the samples; and, one between rounds, it makes the
- * interleaved copies of the model's matrices that have them ({@link Matrix#interleave}, the only
- * state it shares with the model), layer by layer, until the first forward pass begins; the
- * generated tokens make the rest, a few each ({@link Transformer#copySome}).
+ * <p>The first forward pass waits for the layers' kernels and for the vector operations
+ * ({@link OpsWarmup}), and its output product for the output's kernel, at most
+ * {@link #MAX_WAIT_NANOS} each. Started before them, a 1B model's first layer ran 0.2-0.45 s in
+ * C1's code, on the two cores that the compiles it waited for needed too; waiting, the first
+ * token came sooner (cold 1B starts under {@code -XX:UseAVX=2}, medians of 10 alternating runs,
+ * from JVM start, with RowLoops' per-kind loops: Q4_0 1.10 -> 1.03 s, Q4_K_M 1.22 -> 1.07 s,
+ * Q8_0 0.93 -> 0.89 s; with AVX-512, of 8: Q4_0 0.91 -> 0.90 s, Q4_K_M 0.82 -> 0.74 s).
+ *
+ * <p>Then, until the first forward pass begins, rounds over all the samples. Once they run
+ * compiled, the same thread also warms the tiled matrix-matrix kernels of prompts longer than
+ * {@link MatMul#ROW_BY_ROW_BATCH} tokens (batches one, two and three rows past a multiple of 4,
+ * so that every tail of the 4-row kernel runs before C2 compiles it: a branch never taken would
+ * be compiled as a trap, and a prompt would pay for the recompilation) and the 8-row kernels on
+ * interleaved copies of the samples; and, one between rounds, it makes the interleaved copies of
+ * the model's matrices that have them ({@link Matrix#interleave}, the only state it shares with
+ * the model), layer by layer; the generated tokens make the rest, a few each
+ * ({@link Transformer#copySome}). The rounds stop when a forward pass begins (the two must not
+ * fight for cores), after {@link #MAX_NANOS}, or when the model closes.
  * {@code -Djllm.warmup=false} turns all of it off; results do not depend on it.
  */
 final class KernelWarmup {
@@ -49,6 +60,14 @@ final class KernelWarmup {
     /** The tiled kernels' batches: 9, 10 and 11 rows (tails 1, 2, 3 of the 4-row kernel). */
     private static final int TILED = MatMul.ROW_BY_ROW_BATCH + 1;
     static final long MAX_NANOS = 2_000_000_000L;
+    /** At most this many products per sample before the forward pass may start (see {@link #untilCompiled}). */
+    private static final int FIRST_CALLS = 4;
+    /** A short prompt's products: one prepared activation per row, each block of weight rows read once ({@code MatMul.rowsBlocked}). */
+    private static final int FIRST_BATCH = 2;
+    /** A sample's product this fast ran compiled (8 rows x 512 columns: tens of microseconds, against milliseconds in C1). */
+    private static final long COMPILED_CALL_NANOS = 500_000L;
+    /** The longest the first forward pass waits for the warm-up, per wait. */
+    static final long MAX_WAIT_NANOS = 1_500_000_000L;
     /**
      * A round this fast ran compiled kernels (a 1B model's take 1-3 ms compiled, 10-100x that
      * before): copies are made only then, so that they never hold up the compiles.
@@ -57,8 +76,12 @@ final class KernelWarmup {
 
     private final Thread thread;
     private volatile boolean stop;
+    private volatile boolean closing;
     private volatile int rounds;
     private volatile int packed;
+    /** Counted down once the layers' kernels, then the output's, are compiled (or the warm-up ended). */
+    private final CountDownLatch layersReady = new CountDownLatch(1);
+    private final CountDownLatch outputReady = new CountDownLatch(1);
 
     /**
      * A few rows of one of the model's matrices. {@code batched}: prompts multiply it with several
@@ -74,8 +97,10 @@ final class KernelWarmup {
 
     /** Starts warming up the kernels of the weights' types, unless {@code -Djllm.warmup=false}. */
     static KernelWarmup start(ModelWeights w) {
-        KernelWarmup k = new KernelWarmup(samples(w), toInterleave(w));
-        if (!"false".equals(System.getProperty("jllm.warmup"))) {
+        List<Sample> samples = samples(w);
+        KernelWarmup k = new KernelWarmup(samples, toInterleave(w));
+        if (!"false".equals(System.getProperty("jllm.warmup")) && !samples.isEmpty()) {
+            OpsWarmup.start();
             k.thread.start();
         }
         return k;
@@ -156,9 +181,6 @@ final class KernelWarmup {
     }
 
     private void run(List<Sample> samples, List<Matrix> toInterleave) {
-        if (samples.isEmpty()) {
-            return;
-        }
         long t0 = System.nanoTime();
         try (Parallel one = new Parallel(1)) {
             MatMul mm = new MatMul(one, MatMul.Backend.VECTOR);
@@ -169,7 +191,16 @@ final class KernelWarmup {
                 x[i] = (float) r.nextGaussian();
             }
             float[] y = new float[(TILED + 2) * ROWS];
-            float[] v = new float[maxCols], u = new float[maxCols];
+            // First the kernels a forward pass needs: the layers' (the pass waits for them), then
+            // the output's (the pass runs its layers meanwhile).
+            layerKernels(samples, mm, x, y);
+            layersReady.countDown();
+            for (Sample s : samples) {
+                if (!s.batched()) {
+                    untilCompiled(mm, s.matrix(), x, y, 1);
+                }
+            }
+            outputReady.countDown();
             List<Matrix> x8 = null;
             int next = 0;
             long lastRound = Long.MAX_VALUE;
@@ -195,13 +226,6 @@ final class KernelWarmup {
                 for (Sample s : samples) {
                     mm.matMul(s.matrix(), x, 1, y);
                 }
-                // The per-layer vector operations (norms, attention, SwiGLU) start cold too.
-                Ops.rmsNorm(v, 0, x, 0, x, maxCols, 1e-5f);
-                Ops.siluMul(v, u, maxCols);
-                Ops.add(u, 0, v, 0, maxCols);
-                Ops.axpy(0.5f, x, 0, u, 0, maxCols);
-                v[0] = Ops.dot(x, 0, u, 0, maxCols);
-                Ops.softmax(v, 0, Math.min(maxCols, 256));
                 lastRound = System.nanoTime() - roundStart;
                 // The tiled kernels and the interleaved samples' 8-row kernels once the others run
                 // compiled: a short prompt uses neither (the 8-row ones only where copies exist),
@@ -224,6 +248,73 @@ final class KernelWarmup {
             }
         } catch (RuntimeException e) {
             // An optimization only: the real products report any real problem.
+        } finally {
+            layersReady.countDown();
+            outputReady.countDown();
+        }
+    }
+
+    /**
+     * The layers' kernels, one weight type per thread (this one and helpers): their compiles then
+     * run side by side, and each thread profiles one type's kernel only. A Q4_K_M file's Q4_K and
+     * Q6_K kernels, cold 1B start under {@code -XX:UseAVX=2}, medians of 10: first token 1.17 ->
+     * 1.14 s.
+     */
+    private void layerKernels(List<Sample> samples, MatMul mm, float[] x, float[] y) {
+        List<Thread> helpers = new ArrayList<>();
+        Matrix mine = null;
+        for (Sample s : samples) {
+            if (!s.batched()) {
+                continue;
+            }
+            if (mine == null) {
+                mine = s.matrix();
+                continue;
+            }
+            Matrix m = s.matrix();
+            helpers.add(Thread.ofPlatform().daemon().name("jllm-kernel-warmup-" + m.type()).start(() -> {
+                try (Parallel one = new Parallel(1)) {
+                    untilCompiled(new MatMul(one, MatMul.Backend.VECTOR), m, x, new float[y.length], FIRST_BATCH);
+                } catch (RuntimeException e) {
+                    // An optimization only, as in run.
+                }
+            }));
+        }
+        if (mine != null) {
+            untilCompiled(mm, mine, x, y, FIRST_BATCH);
+        }
+        for (Thread h : helpers) {
+            boolean interrupted = false;
+            while (h.isAlive()) {
+                try {
+                    h.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;   // close() ends the helpers soon (closing)
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Multiplies the sample with one activation row (and, for {@code batch} > 1, with that many,
+     * the small-batch path of a short prompt) until a product runs compiled, at most
+     * {@link #FIRST_CALLS} times. With the launcher's flags the first call does it: the kernels'
+     * compiles are blocking there, so that call returns with C2's code in place. Without them
+     * (default thresholds) no few calls would, and the forward pass is not held up for long.
+     */
+    private void untilCompiled(MatMul mm, Matrix sample, float[] x, float[] y, int batch) {
+        for (int call = 0; call < FIRST_CALLS && !closing; call++) {
+            long start = System.nanoTime();
+            mm.matMul(sample, x, 1, y);
+            if (batch > 1) {
+                mm.matMul(sample, x, batch, y);
+            }
+            if (System.nanoTime() - start < COMPILED_CALL_NANOS) {
+                return;
+            }
         }
     }
 
@@ -237,19 +328,54 @@ final class KernelWarmup {
         return packed;
     }
 
+    /** Whether the layers' kernels are compiled, or the warm-up gave up on them (for tests). */
+    boolean layersReady() {
+        return layersReady.getCount() == 0;
+    }
+
+    /** Whether the output's kernel is compiled, or the warm-up gave up on it (for tests). */
+    boolean outputReady() {
+        return outputReady.getCount() == 0;
+    }
+
     /** Whether the warm-up thread is still running (for tests). */
     boolean running() {
         return thread.isAlive();
     }
 
-    /** The first forward pass is starting: the warm-up ends after its current round. */
+    /**
+     * A forward pass is starting: the warm-up's rounds end after the current one, and the first
+     * pass waits until the layers' kernels and the vector operations are compiled (at once when
+     * they are, or when the warm-up is not running).
+     */
     void yieldToWork() {
         stop = true;
+        if (thread.isAlive()) {
+            long deadline = System.nanoTime() + MAX_WAIT_NANOS;
+            try {
+                layersReady.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                OpsWarmup.await(deadline - System.nanoTime());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A forward pass is about to multiply by the output matrix: waits until its kernel is compiled. */
+    void awaitOutputKernel() {
+        if (thread.isAlive()) {
+            try {
+                outputReady.await(MAX_WAIT_NANOS, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Stops the warm-up and waits for it, so that the weights can be unmapped. */
     void close() {
         stop = true;
+        closing = true;
         boolean interrupted = false;
         while (thread.isAlive()) {
             try {

@@ -134,6 +134,7 @@ public final class Session {
         }
         System.arraycopy(x, (lastBatch - 1) * c.dim(), last, 0, c.dim());
         norm(last, 0, last, 0, w.outputNorm(), w.outputNormBias());
+        model.outputStarting();
         product(w.output(), last, 1, logits);
         if (count == 1) {
             // A generated token: spend as long again (at most COPY_NANOS) on the weights'

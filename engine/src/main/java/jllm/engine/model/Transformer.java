@@ -61,6 +61,14 @@ public final class Transformer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts compiling the per-layer vector operations on a background thread, once per JVM (a
+     * command that will open a model calls it before reading the file; {@link #prepare} does too).
+     */
+    public static void warmUpOps() {
+        OpsWarmup.start();
+    }
+
     /** Opens a model file of any supported format and reads the decoder it describes (see {@link Prepared}). */
     public static Prepared prepare(Path path) throws IOException {
         ModelFile f = ModelFiles.open(path);
@@ -108,6 +116,11 @@ public final class Transformer implements AutoCloseable {
     /** A forward pass is starting: the background kernel warm-up gives way to real work. */
     void forwardStarting() {
         warmup.yieldToWork();
+    }
+
+    /** The output product is next: waits for its kernel if the warm-up is still compiling it. */
+    void outputStarting() {
+        warmup.awaitOutputKernel();
     }
 
     KernelWarmup warmup() { return warmup; }

@@ -12,6 +12,29 @@ import org.junit.jupiter.api.Test;
  * changes no result (a prompt over partly interleaved weights gives the cold logits bit for bit).
  */
 class KernelWarmupTest {
+    /** A forward pass that starts while the warm-up runs waits for the kernels it is about to use. */
+    @Test
+    void firstForwardWaitsForItsKernels() throws IOException {
+        Path model = SharedFixtures.file("fixtures/stories260K/stories260K-q4_0.gguf");
+        String before = System.getProperty("jllm.warmup");
+        System.setProperty("jllm.warmup", "true");
+        try (Parallel pool = new Parallel(2); Transformer t = Transformer.open(model, pool)) {
+            KernelWarmup w = t.warmup();
+            t.forwardStarting();
+            assertThat(w.layersReady()).as("layers' kernels ready when the pass starts").isTrue();
+            t.outputStarting();
+            assertThat(w.outputReady()).as("output's kernel ready before the logits").isTrue();
+            w.close();
+            assertThat(w.running()).isFalse();
+        } finally {
+            if (before == null) {
+                System.clearProperty("jllm.warmup");
+            } else {
+                System.setProperty("jllm.warmup", before);
+            }
+        }
+    }
+
     @Test
     void warmsUpYieldsAndLeavesResultsAlone() throws IOException, InterruptedException {
         Path model = SharedFixtures.file("fixtures/stories260K/stories260K-q4_0.gguf");
