@@ -15,4 +15,13 @@ final class SharedFixtures {
         assumeTrue(Files.exists(f), "skipped: " + f + " is absent (../shared is not beside this checkout)");
         return f;
     }
+
+    /**
+     * Whether this JVM's kernels make interleaved copies (Q4_0, Q4_K, Q6_K): Vector API of 256
+     * bits or wider, as {@link jllm.kernels.MatMul#backend()} describes it. Not at 128 bits
+     * ({@code -Djllm.vector.bits=128}, NEON-sized) nor with the scalar kernels.
+     */
+    static boolean copiesExpected() {
+        return jllm.kernels.MatMul.backend().matches("Vector API (256|512)-bit");
+    }
 }
