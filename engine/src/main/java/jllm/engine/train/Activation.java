@@ -10,7 +10,7 @@ import jllm.kernels.VectorMath;
  * {@code gelu_new}) and SwiGLU ({@code h = silu(gate) * up}). Vector API, split across the pool.
  */
 final class Activation {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorMath.floatSpecies();
     private static final float A = 0.044715f;
     private static final float K = 0.79788456080286535587989211986876f; // sqrt(2/pi)
     private static final int GRAIN = 4096;

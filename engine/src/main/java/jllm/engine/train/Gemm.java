@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorSpecies;
 import jllm.kernels.Blas;
 import jllm.kernels.MatMul;
 import jllm.kernels.Parallel;
+import jllm.kernels.VectorMath;
 
 /**
  * The one matrix product training needs, in three layouts: {@code C (+)= A B} where B is
@@ -20,7 +21,7 @@ import jllm.kernels.Parallel;
  * chunks do not depend on the thread count, so neither do the results.
  */
 final class Gemm {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = VectorMath.floatSpecies();
     private static final int L = S.length();
     private static final int TILE = 4;
     /** Products below this many multiply-adds run on the calling thread. */
