@@ -82,6 +82,25 @@ final class FixedMath {
     private static final float MIN_X = -87.33654f;                // ln(FLT_MIN): results below are flushed to it
 
     /**
+     * F's floats from a[i..]. The kernels' helpers that take or return vectors live here or in
+     * RowKernels, whose methods the launcher, the tests and the benchmarks force-inline
+     * ({@code -XX:CompileCommand=inline,jllm.kernels.FixedMath::*}): such a helper that C2 had
+     * compiled on its own first could later be called instead of inlined, its vectors then heap
+     * objects (as FixedMath.exp once was from siluMul). VecOps' loads lived in VecOps, where
+     * nothing forced that.
+     */
+    static FloatVector floats(float[] a, int i) {
+        return FloatVector.fromArray(F, a, i);
+    }
+
+    /** e^(x[i..] - max) lane-wise, stored back into x[i..] and returned (softmax). */
+    static FloatVector expInto(float[] x, int i, float max) {
+        FloatVector e = exp(floats(x, i).sub(max));
+        e.intoArray(x, i);
+        return e;
+    }
+
+    /**
      * e^x lane-wise (any species), within 2 ulp of {@link Math#exp} for x in [-87.3, 88.3]; below, the
      * smallest normal float (1.2e-38, where e^x is 0 to any use here); above, e^88.38.
      * Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r

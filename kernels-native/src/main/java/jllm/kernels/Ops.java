@@ -14,12 +14,26 @@ public final class Ops {
         Objects.checkFromIndexSize(off, n, a.length);
     }
 
+    /** Floats of scratch that {@link #dot(float[], int, float[], int, int, float[])} needs. */
+    public static final int DOT_SCRATCH = 32;
+    private static final ThreadLocal<float[]> DOT_SCRATCH_OF_THREAD = ThreadLocal.withInitial(() -> new float[DOT_SCRATCH]);
+
     /** {@code sum a[aOff+i] * b[bOff+i]} for i in [0, n), float accumulation. */
     public static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return dot(a, aOff, b, bOff, n, DOT_SCRATCH_OF_THREAD.get());
+    }
+
+    /**
+     * {@link #dot(float[], int, float[], int, int)} with the caller's scratch (at least
+     * {@link #DOT_SCRATCH} floats, used by one thread at a time), for callers that take many short
+     * dot products (attention scores) and would rather not look up a per-thread one each time.
+     */
+    public static float dot(float[] a, int aOff, float[] b, int bOff, int n, float[] scratch) {
         check(a, aOff, n);
         check(b, bOff, n);
+        Objects.checkFromIndexSize(0, DOT_SCRATCH, scratch.length);
         if (Simd.ENABLED) {
-            return VecOps.dot(a, aOff, b, bOff, n);
+            return VecOps.dot(a, aOff, b, bOff, n, scratch);
         }
         float s = 0;
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,7 @@
 package jllm.kernels;
 
+import static jllm.kernels.FixedMath.expInto;
+import static jllm.kernels.FixedMath.floats;
 import static jllm.kernels.VecKernels.F;
 import static jllm.kernels.VecKernels.FL;
 
@@ -10,52 +12,39 @@ import jdk.incubator.vector.VectorOperators;
 final class VecOps {
     private VecOps() {}
 
-    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    /**
+     * The 16-lane order's two 16-float accumulators (products of elements i with i mod 32 in
+     * [0, 16) and in [16, 32)) live in {@code t[0..32)}, not in vectors carried around the loop:
+     * C2 types such a vector by its declared class, and in about half of the cold 1B runs its
+     * FMA intrinsic then failed ({@code -XX:+PrintInlining}: {@code VectorSupport::ternaryOp
+     * failed to inline (intrinsic)}), and every attention score allocated its vectors (~25 MB
+     * per generated token). The stores and reloads keep every lane's FMA chain as it was: the
+     * same bits.
+     */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n, float[] t) {
+        FloatVector z = FloatVector.zero(F);
+        for (int j = 0; j < 32; j += FL) {
+            z.intoArray(t, j);
+        }
         int i = 0;
+        for (; i <= n - 32; i += 32) {
+            for (int j = 0; j < 32; j += FL) {
+                fmaInto(a, aOff + i + j, b, bOff + i + j, t, j);
+            }
+        }
+        for (; i <= n - 16; i += 16) {
+            for (int j = 0; j < 16; j += FL) {
+                fmaInto(a, aOff + i + j, b, bOff + i + j, t, j);
+            }
+        }
         float s;
         if (FL == 8) {   // the 16-lane order (FixedMath.R) in halves
-            FloatVector a0 = FloatVector.zero(F), a0h = a0, a1 = a0, a1h = a0;
-            for (; i <= n - 32; i += 32) {
-                a0 = fa(a, aOff + i).fma(fa(b, bOff + i), a0);
-                a0h = fa(a, aOff + i + 8).fma(fa(b, bOff + i + 8), a0h);
-                a1 = fa(a, aOff + i + 16).fma(fa(b, bOff + i + 16), a1);
-                a1h = fa(a, aOff + i + 24).fma(fa(b, bOff + i + 24), a1h);
-            }
-            for (; i <= n - 16; i += 16) {
-                a0 = fa(a, aOff + i).fma(fa(b, bOff + i), a0);
-                a0h = fa(a, aOff + i + 8).fma(fa(b, bOff + i + 8), a0h);
-            }
-            s = FixedMath.sum16(a0.add(a1), a0h.add(a1h));
+            s = FixedMath.sum16(floats(t, 0).add(floats(t, 16)), floats(t, 8).add(floats(t, 24)));
         } else if (FL == 4) {   // ... in quarters
-            FloatVector a0 = FloatVector.zero(F), a0b = a0, a0c = a0, a0d = a0, a1 = a0, a1b = a0, a1c = a0, a1d = a0;
-            for (; i <= n - 32; i += 32) {
-                a0 = fa(a, aOff + i).fma(fa(b, bOff + i), a0);
-                a0b = fa(a, aOff + i + 4).fma(fa(b, bOff + i + 4), a0b);
-                a0c = fa(a, aOff + i + 8).fma(fa(b, bOff + i + 8), a0c);
-                a0d = fa(a, aOff + i + 12).fma(fa(b, bOff + i + 12), a0d);
-                a1 = fa(a, aOff + i + 16).fma(fa(b, bOff + i + 16), a1);
-                a1b = fa(a, aOff + i + 20).fma(fa(b, bOff + i + 20), a1b);
-                a1c = fa(a, aOff + i + 24).fma(fa(b, bOff + i + 24), a1c);
-                a1d = fa(a, aOff + i + 28).fma(fa(b, bOff + i + 28), a1d);
-            }
-            for (; i <= n - 16; i += 16) {
-                a0 = fa(a, aOff + i).fma(fa(b, bOff + i), a0);
-                a0b = fa(a, aOff + i + 4).fma(fa(b, bOff + i + 4), a0b);
-                a0c = fa(a, aOff + i + 8).fma(fa(b, bOff + i + 8), a0c);
-                a0d = fa(a, aOff + i + 12).fma(fa(b, bOff + i + 12), a0d);
-            }
-            s = FixedMath.sum16(a0.add(a1), a0b.add(a1b), a0c.add(a1c), a0d.add(a1d));
-        } else {
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            for (; i <= n - 2 * FL; i += 2 * FL) {
-                a0 = fa(a, aOff + i).fma(fa(b, bOff + i), a0);
-                a1 = fa(a, aOff + i + FL).fma(fa(b, bOff + i + FL), a1);
-            }
-            for (; i <= n - FL; i += FL) {
-                a0 = fa(a, aOff + i).fma(fa(b, bOff + i), a0);
-            }
-            s = FixedMath.sum(a0.add(a1));
+            s = FixedMath.sum16(floats(t, 0).add(floats(t, 16)), floats(t, 4).add(floats(t, 20)),
+                    floats(t, 8).add(floats(t, 24)), floats(t, 12).add(floats(t, 28)));
+        } else {   // 16 lanes (Simd caps the width at 512 bits)
+            s = FixedMath.sum(floats(t, 0).add(floats(t, 16)));
         }
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
@@ -63,8 +52,9 @@ final class VecOps {
         return s;
     }
 
-    private static FloatVector fa(float[] a, int i) {
-        return FloatVector.fromArray(F, a, i);
+    /** {@code t[j..j+FL) += a[ai..] * b[bi..]} (one FMA; arrays in, nothing out: no vector crosses a call). */
+    private static void fmaInto(float[] a, int ai, float[] b, int bi, float[] t, int j) {
+        floats(a, ai).fma(floats(b, bi), floats(t, j)).intoArray(t, j);
     }
 
     static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
@@ -104,17 +94,17 @@ final class VecOps {
         int i = 0;
         if (FL == 8) {
             for (; i <= n - 16; i += 16) {
-                FloatVector v = fa(x, off + i), h = fa(x, off + i + 8);
+                FloatVector v = floats(x, off + i), h = floats(x, off + i + 8);
                 sum += FixedMath.sum16(v.mul(v), h.mul(h));
             }
         } else if (FL == 4) {
             for (; i <= n - 16; i += 16) {
-                FloatVector v = fa(x, off + i), u = fa(x, off + i + 4), w = fa(x, off + i + 8), z = fa(x, off + i + 12);
+                FloatVector v = floats(x, off + i), u = floats(x, off + i + 4), w = floats(x, off + i + 8), z = floats(x, off + i + 12);
                 sum += FixedMath.sum16(v.mul(v), u.mul(u), w.mul(w), z.mul(z));
             }
         } else {
             for (; i <= n - FL; i += FL) {
-                FloatVector v = fa(x, off + i);
+                FloatVector v = floats(x, off + i);
                 sum += FixedMath.sum(v.mul(v));
             }
         }
@@ -185,11 +175,6 @@ final class VecOps {
     }
 
     /** x[i .. i+FL) = e^(x - max), returned. */
-    private static FloatVector expInto(float[] x, int i, float max) {
-        FloatVector e = FixedMath.exp(fa(x, i).sub(max));
-        e.intoArray(x, i);
-        return e;
-    }
 
     /** The vector loops' end for lane-wise work with a scalar tail: the tail is the same elements at every width. */
     private static int vectorEnd(int n) {

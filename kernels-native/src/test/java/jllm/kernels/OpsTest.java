@@ -36,6 +36,10 @@ class OpsTest {
                 mag += Math.abs((double) a[3 + i] * b[5 + i]);
             }
             assertThat((double) Ops.dot(a, 3, b, 5, n)).isCloseTo(want, within(1e-6 * mag + 1e-9));
+            // The caller's scratch (with stale contents) gives the same bits as the thread's own.
+            float[] scratch = new float[Ops.DOT_SCRATCH];
+            java.util.Arrays.fill(scratch, 7f);
+            assertThat(Ops.dot(a, 3, b, 5, n, scratch)).isEqualTo(Ops.dot(a, 3, b, 5, n));
 
             float[] y = b.clone();
             Ops.axpy(0.75f, a, 3, y, 5, n);
@@ -53,6 +57,13 @@ class OpsTest {
             }
             close(y, 5, w, 1e-6);
         }
+    }
+
+    @Test
+    void dotScratchTooSmallIsRejected() {
+        float[] a = new float[64];
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Ops.dot(a, 0, a, 0, 64, new float[Ops.DOT_SCRATCH - 1]))
+                .isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     @Test

@@ -89,8 +89,11 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
     /** Stores {@code rows} rows of keys and values for positions {@code pos..pos+rows}. */
     abstract void store(int layer, int pos, float[] k, float[] v, int rows);
 
-    /** Dot product of {@code q[qOff..qOff+n)} with the key slice at (layer, pos, off). */
-    abstract float dotKey(int layer, int pos, int off, float[] q, int qOff, int n);
+    /**
+     * Dot product of {@code q[qOff..qOff+n)} with the key slice at (layer, pos, off); scratch:
+     * {@link Ops#DOT_SCRATCH} floats of the calling thread's.
+     */
+    abstract float dotKey(int layer, int pos, int off, float[] q, int qOff, int n, float[] scratch);
 
     /** {@code out[outOff..] += weight * value slice at (layer, pos, off)}. */
     abstract void addValue(int layer, int pos, int off, float weight, float[] out, int outOff, int n);
@@ -127,8 +130,8 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
         }
 
         @Override
-        float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
-            return Ops.dot(q, qOff, keys[layer][block(pos)], at(pos) + off, n);
+        float dotKey(int layer, int pos, int off, float[] q, int qOff, int n, float[] scratch) {
+            return Ops.dot(q, qOff, keys[layer][block(pos)], at(pos) + off, n, scratch);
         }
 
         @Override
@@ -184,7 +187,7 @@ abstract sealed class KvCache permits KvCache.F32, KvCache.F16 {
         }
 
         @Override
-        float dotKey(int layer, int pos, int off, float[] q, int qOff, int n) {
+        float dotKey(int layer, int pos, int off, float[] q, int qOff, int n, float[] scratch) {
             short[] k = keys[layer][block(pos)];
             int base = at(pos) + off;
             float s = 0;

@@ -39,6 +39,7 @@ public final class Session {
     private final float[] last;
     private final float[] logits;
     private final ThreadLocal<float[]> scores;
+    private final ThreadLocal<float[]> dotScratch = ThreadLocal.withInitial(() -> new float[Ops.DOT_SCRATCH]);
 
     Session(Transformer model, int contextSize, int maxBatch, KvCache.Type cacheType) {
         this.model = model;
@@ -296,14 +297,14 @@ public final class Session {
     private void attendRange(int from, int to) {
         int heads = c.heads(), hd = c.headDim(), qd = c.qDim(), group = c.groupSize();
         int l = attLayer;
-        float[] s = scores.get();
+        float[] s = scores.get(), scratch = dotScratch.get();
         for (int idx = from; idx < to; idx++) {
             int t = idx / heads, h = idx % heads;
             int len = attPos0 + t + 1;
             int qo = t * qd + h * hd;
             int ko = (h / group) * hd;
             for (int i = 0; i < len; i++) {
-                s[i] = cache.dotKey(l, i, ko, q, qo, hd) * attnScale;
+                s[i] = cache.dotKey(l, i, ko, q, qo, hd, scratch) * attnScale;
             }
             Ops.softmax(s, 0, len);
             java.util.Arrays.fill(att, qo, qo + hd, 0f);

@@ -73,7 +73,7 @@ class KvCacheTest {
                     for (int i = 2; i < kvDim; i++) {
                         want += q[i] * flatK[l][pos * kvDim + i];
                     }
-                    assertThat(cache.dotKey(l, pos, 2, q, 2, kvDim - 2)).isEqualTo(want);
+                    assertThat(cache.dotKey(l, pos, 2, q, 2, kvDim - 2, new float[jllm.kernels.Ops.DOT_SCRATCH])).isEqualTo(want);
                     float[] out = new float[kvDim];
                     cache.addValue(l, pos, 0, 2f, out, 0, kvDim);
                     for (int i = 0; i < kvDim; i++) {
