@@ -16,6 +16,8 @@ final class Attention {
     private final int heads, kvHeads, headDim;
     private final float scale;
     private final ThreadLocal<float[]> scratch;
+    /** Ops.dot's scratch, fetched once per range rather than per score. */
+    private final ThreadLocal<float[]> dotScratch = ThreadLocal.withInitial(() -> new float[Ops.DOT_SCRATCH]);
     private final Parallel.RangeTask forwardTask = this::forwardPairs;
     private final Parallel.RangeTask backwardTask = this::backwardPairs;
     private float[] out, probs, q, k, v, dq, dk, dv, dOut;
@@ -71,6 +73,7 @@ final class Attention {
     private void forwardPairs(int from, int to) {
         int qd = heads * headDim, kvd = kvHeads * headDim, group = heads / kvHeads;
         float keepScale = 1f / (1f - p);
+        float[] ds = dotScratch.get();
         for (int idx = from; idx < to; idx++) {
             int b = idx / heads, h = idx % heads;
             int ko = (h / group) * headDim;
@@ -79,7 +82,7 @@ final class Attention {
                 int po = (idx * t + i) * t;
                 float max = Float.NEGATIVE_INFINITY;
                 for (int j = 0; j <= i; j++) {
-                    float s = Ops.dot(q, qo, k, (b * t + j) * kvd + ko, headDim) * scale;
+                    float s = Ops.dot(q, qo, k, (b * t + j) * kvd + ko, headDim, ds) * scale;
                     probs[po + j] = s;
                     max = Math.max(max, s);
                 }
@@ -106,7 +109,7 @@ final class Attention {
     private void backwardPairs(int from, int to) {
         int qd = heads * headDim, kvd = kvHeads * headDim, group = heads / kvHeads;
         float keepScale = 1f / (1f - p);
-        float[] dp = scratch.get();
+        float[] dp = scratch.get(), dotS = dotScratch.get();
         for (int idx = from; idx < to; idx++) {
             int b = idx / kvHeads, g = idx % kvHeads;
             int ko = g * headDim;
@@ -122,7 +125,7 @@ final class Attention {
                         if (p > 0f) {
                             m = Dropout.keep(key, po + j, p) ? keepScale : 0f;
                         }
-                        float d = Ops.dot(dOut, qo, v, vo, headDim) * m;
+                        float d = Ops.dot(dOut, qo, v, vo, headDim, dotS) * m;
                         Ops.axpy(pr * m, dOut, qo, dv, vo, headDim);
                         dp[j] = d;
                         dot += pr * d;
