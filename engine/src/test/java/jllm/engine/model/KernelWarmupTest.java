@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Path;
 import jllm.kernels.Parallel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,11 +14,26 @@ import org.junit.jupiter.api.Test;
  * changes no result (a prompt over partly interleaved weights gives the cold logits bit for bit).
  */
 class KernelWarmupTest {
+    private String warmupBefore;
+
+    @BeforeEach
+    void saveWarmupProperty() {
+        warmupBefore = System.getProperty("jllm.warmup");
+    }
+
+    @AfterEach
+    void restoreWarmupProperty() {
+        if (warmupBefore == null) {
+            System.clearProperty("jllm.warmup");
+        } else {
+            System.setProperty("jllm.warmup", warmupBefore);
+        }
+    }
+
     /** A forward pass that starts while the warm-up runs waits for the kernels it is about to use. */
     @Test
     void firstForwardWaitsForItsKernels() throws IOException {
         Path model = SharedFixtures.file("fixtures/stories260K/stories260K-q4_0.gguf");
-        String before = System.getProperty("jllm.warmup");
         System.setProperty("jllm.warmup", "true");
         try (Parallel pool = new Parallel(2); Transformer t = Transformer.open(model, pool)) {
             KernelWarmup w = t.warmup();
@@ -26,12 +43,6 @@ class KernelWarmupTest {
             assertThat(w.outputReady()).as("output's kernel ready before the logits").isTrue();
             w.close();
             assertThat(w.running()).isFalse();
-        } finally {
-            if (before == null) {
-                System.clearProperty("jllm.warmup");
-            } else {
-                System.setProperty("jllm.warmup", before);
-            }
         }
     }
 
@@ -40,7 +51,6 @@ class KernelWarmupTest {
         Path model = SharedFixtures.file("fixtures/stories260K/stories260K-q4_0.gguf");
         int[] prompt = {1, 432, 499, 437, 346, 318, 447, 265, 263, 260, 326, 433};
         float[] cold;
-        String before = System.getProperty("jllm.warmup");
         try (Parallel pool = new Parallel(2)) {
             try (Transformer t = Transformer.open(model, pool)) {
                 cold = t.newSession(32, 32).forward(prompt, 0, prompt.length).clone();
@@ -67,12 +77,6 @@ class KernelWarmupTest {
                 assertThat(warm).as("logits with and without the warm-up").containsExactly(cold);
                 w.close();
                 assertThat(w.running()).isFalse();
-            }
-        } finally {
-            if (before == null) {
-                System.clearProperty("jllm.warmup");
-            } else {
-                System.setProperty("jllm.warmup", before);
             }
         }
     }
