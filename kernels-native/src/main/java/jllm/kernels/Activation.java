@@ -35,6 +35,9 @@ final class Activation {
     /** Row 0's Q8_K codes as shorts in the order of the 16-bit Q4_K matVec ({@link #q4kCodes}). */
     short[] qk = new short[0];
 
+    /** Q8_0 block scales transposed for {@link RowKernels#q4_0a8}: dT[8*block + row] ({@link #transposeScales}). */
+    float[] dT = new float[0];
+
     int cols;
 
     /** Kinds of activation encoding. */
@@ -81,6 +84,23 @@ final class Activation {
                 }
             }
             default -> throw new IllegalArgumentException("kind " + kind);
+        }
+    }
+
+    /**
+     * After {@link #prepare} of rows 0 .. batch-1 of a batch of {@link RowKernels#A8} as Q8_0: the
+     * block scales transposed, dT[8*block + row], and 0 for the rows past the batch (their lanes
+     * are computed and dropped).
+     */
+    void transposeScales(int cols, int batch) {
+        int nb = cols / 32, a8 = RowKernels.A8;
+        if (dT.length < a8 * nb + a8) {
+            dT = new float[a8 * nb + a8];   // the slack: the kernel's 16-lane loads read 8 past a block's
+        }
+        for (int k = 0; k < nb; k++) {
+            for (int r = 0; r < a8; r++) {
+                dT[a8 * k + r] = r < batch ? d[r * nb + k] : 0f;
+            }
         }
     }
 

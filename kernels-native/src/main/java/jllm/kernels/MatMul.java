@@ -239,6 +239,25 @@ public final class MatMul {
         }
         int kind = Activation.kindFor(w.type());
         MemorySegment x8 = w.interleavedIfMade();
+        if (batch >= SMALL_BATCH_KERNELS && batch <= RowKernels.A8 && x8 == null && RowKernels.Q4_A8
+                && w.type() == GgmlType.Q4_0) {
+            for (int b = 0; b < batch; b++) {
+                act.prepare(kind, x, b * w.cols(), w.cols(), b, RowKernels.A8);
+            }
+            act.transposeScales(w.cols(), batch);
+            Job j = job(w, null, x, 0, y, 0, batch, null);
+            j.a8 = true;
+            try {
+                if ((long) w.rows() * w.cols() * batch < INLINE_WORK || pool.threads() == 1) {
+                    j.run(0, w.rows());
+                } else {
+                    pool.forChunks(w.rows(), RowLoops.A8_ROWS, j);
+                }
+            } finally {
+                j.release();
+            }
+            return;
+        }
         if (batch > 1 && rowByRow(w, x8, batch)) {
             rowsBlocked(w, x8, kind, x, y, batch);
             return;
@@ -272,6 +291,13 @@ public final class MatMul {
      * the matrix-vector ones that the prompt's last token needs anyway.
      */
     public static final int ROW_BY_ROW_BATCH = 8;
+
+    /**
+     * Batches from this size up to {@link #ROW_BY_ROW_BATCH} may take kernels of their own, which
+     * one row does not use: Q4_0's eight-row kernel ({@link RowKernels#q4_0a8}, with 256- and
+     * 512-bit vectors).
+     */
+    public static final int SMALL_BATCH_KERNELS = 5;
 
     /**
      * Whether a batched product goes to OpenBLAS: F32 weights from batch 2 ({@code BLAS}) or
@@ -493,9 +519,12 @@ public final class MatMul {
         /** Blocked row-by-row batch ({@link #rowsBlocked}): one prepared activation per batch row, else null. */
         Activation[] acts;
         int vecBatch, block;
+        /** A small Q4_0 batch, all rows at once in {@link RowKernels#q4_0a8}. */
+        boolean a8;
 
         /** Drops the references to the caller's arrays and the mapped weights. */
         void release() {
+            a8 = false;
             w = null;
             x = null;
             y = null;
@@ -532,6 +561,8 @@ public final class MatMul {
         /** The interleaved kernels' totals: Q4_K's 8 integer ones, and the float ones (a vector of the preferred width). */
         final int[] acc8 = new int[8];
         final float[] tot = new float[Math.max(8, VecKernels.F.length())];
+        /** The eight-row Q4_0 kernel's totals, a vector's floats for each row of a copied block ({@link RowLoops#matMulQ4_0A8}). */
+        final float[] tot8 = new float[VecKernels.FL * RowLoops.A8_ROWS];
         float[] c = new float[0];
         float[] m = new float[0];
 
@@ -559,6 +590,11 @@ public final class MatMul {
     /** Rows [from, to) with the byte[] row kernels (see {@link RowKernels}). */
     private void runRowsImpl(Job j, int from, int to) {
         Scratch sc = SCRATCH.get();
+        if (j.a8) {
+            sc.ensure(RowLoops.A8_ROWS * (int) j.rowBytes + 64, 0, 0);
+            RowLoops.matMulQ4_0A8(j.w, j.rowBytes, from, to, sc.w, sc.tot8, act, j.cols, j.batch, j.y, j.yOff, j.rows);
+            return;
+        }
         if (j.acts != null) {
             for (int r0 = from; r0 < to; r0 += j.block) {
                 int r1 = Math.min(to, r0 + j.block);

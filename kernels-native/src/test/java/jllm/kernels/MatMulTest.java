@@ -133,6 +133,36 @@ class MatMulTest {
     }
 
     /**
+     * Q4_0's eight-row kernel (from 5 activation rows, 256- and 512-bit vectors; the matVec
+     * kernels row by row below and elsewhere) at every small batch: the padded rows must not leak
+     * into the real ones, a row count that is no multiple of the 16-row copies, a row of three
+     * blocks, an activation row with zero blocks and an outlier, and a second product with fewer
+     * rows reusing the same buffers.
+     */
+    @Test
+    void q4_0SmallBatchesEqualMatVecPerRow() {
+        for (int cols : new int[] {96, 2048}) {
+            int rows = 37;
+            Matrix m = KernelChecks.randomMatrix(GgmlType.Q4_0, rows, cols, 23);
+            MatMul mm = new MatMul(two);
+            MatMul single = new MatMul(one);
+            for (int batch : new int[] {8, 5, 7, 1, 2, 3, 4, 6}) {
+                float[] x = new float[batch * cols];
+                for (int b = 0; b < batch; b++) {
+                    System.arraycopy(KernelChecks.randomActivation(cols, 60 + 10 * batch + b, b == 1), 0, x, b * cols, cols);
+                }
+                float[] y = new float[batch * rows], yv = new float[rows];
+                mm.matMul(m, x, batch, y);
+                for (int b = 0; b < batch; b++) {
+                    single.matVec(m, x, b * cols, yv, 0);
+                    assertThat(java.util.Arrays.copyOfRange(y, b * rows, (b + 1) * rows))
+                            .as("%d columns, batch %d, activation row %d", cols, batch, b).containsExactly(yv);
+                }
+            }
+        }
+    }
+
+    /**
      * A one-row matMul after a matVec of another vector: the 16-bit matVec kernels (Q4_0, Q4_K,
      * Q6_K where enabled) read the activation codes as shorts, which each product must refresh.
      */
