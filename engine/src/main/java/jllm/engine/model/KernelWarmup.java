@@ -20,16 +20,21 @@ import jllm.kernels.Parallel;
  *
  * <p>First the kernels a forward pass needs, each multiplying a few rows of the model's own
  * weights ({@link #SAMPLE_COLS} columns wide) with private single-thread {@link MatMul}s: the
- * layers' weight types, one thread per type so that their compiles run side by side, by one
- * activation row (the matrix-vector kernels that every generated token uses) and by
- * {@link #FIRST_BATCH} rows (a short prompt's path, row by row); then the output matrix's type,
- * where it differs (a Q4_0 file's Q6_K output). With the launcher's flags (a lowered compile
- * threshold for the row loops, {@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001},
- * and blocking compiles) the first product of each returns with C2's code in place.
+ * layers' weight types by {@link #FIRST_BATCH} rows (a short prompt's path: the matrix-vector
+ * kernels row by row, or Q4_0's eight-row kernel), one thread per type so that their compiles run
+ * side by side; then by one activation row (the matrix-vector kernels that every generated token
+ * uses; for most types compiled by then); then the output matrix's type, where it differs (a Q4_0
+ * file's Q6_K output). With the launcher's flags (a lowered compile threshold for the row loops,
+ * {@code -XX:CompileCommand=CompileThresholdScaling,jllm.kernels.RowLoops::*,0.001}, and blocking
+ * compiles) the first product of each returns with C2's code in place.
  *
- * <p>The first forward pass waits for the layers' kernels and for the vector operations
- * ({@link OpsWarmup}), and its output product for the output's kernel, at most
- * {@link #MAX_WAIT_NANOS} each. Started before them, a 1B model's first layer ran 0.2-0.45 s in
+ * <p>The first forward pass waits for the layers' kernels it uses (a pass of
+ * {@link MatMul#SMALL_BATCH_KERNELS} or more tokens for the short prompt's, a shorter one for the
+ * one-row ones too) and for the vector operations ({@link OpsWarmup}), and its output product
+ * for the output's kernel, at most {@link #MAX_WAIT_NANOS} each. A 7-token prompt of a Q4_0 file
+ * thus starts while its one-row kernels compile (with the eight-row kernel, cold 1B Q4_0 under
+ * {@code -XX:UseAVX=2}, medians of 14 alternating runs from JVM start: 1.01 -> 0.95 s; the forward
+ * pass starts 35 ms later and ends 90 ms sooner). Started before them, a 1B model's first layer ran 0.2-0.45 s in
  * C1's code, on the two cores that the compiles it waited for needed too; waiting, the first
  * token came sooner (cold 1B starts under {@code -XX:UseAVX=2}, medians of 10 alternating runs,
  * from JVM start, with RowLoops' per-kind loops: Q4_0 1.10 -> 1.03 s, Q4_K_M 1.22 -> 1.07 s,
@@ -62,8 +67,12 @@ final class KernelWarmup {
     static final long MAX_NANOS = 2_000_000_000L;
     /** At most this many products per sample before the forward pass may start (see {@link #untilCompiled}). */
     private static final int FIRST_CALLS = 4;
-    /** A short prompt's products: one prepared activation per row, each block of weight rows read once ({@code MatMul.rowsBlocked}). */
-    private static final int FIRST_BATCH = 2;
+    /**
+     * A short prompt's products: one prepared activation per row, each block of weight rows read
+     * once ({@code MatMul.rowsBlocked}), or for Q4_0 all rows at once in its eight-row kernel
+     * (from 5 rows, {@code RowKernels.q4_0a8}). For the other types 7 rows run the same kernels as 2.
+     */
+    private static final int FIRST_BATCH = 7;
     /** A sample's product this fast ran compiled (8 rows x 512 columns: tens of microseconds, against milliseconds in C1). */
     private static final long COMPILED_CALL_NANOS = 500_000L;
     /** The longest the first forward pass waits for the warm-up, per wait. */
@@ -79,7 +88,11 @@ final class KernelWarmup {
     private volatile boolean closing;
     private volatile int rounds;
     private volatile int packed;
-    /** Counted down once the layers' kernels, then the output's, are compiled (or the warm-up ended). */
+    /**
+     * Counted down once the layers' kernels are compiled for a short prompt ({@link #FIRST_BATCH}
+     * rows), then for one row, then the output's (or when the warm-up ended).
+     */
+    private final CountDownLatch promptReady = new CountDownLatch(1);
     private final CountDownLatch layersReady = new CountDownLatch(1);
     private final CountDownLatch outputReady = new CountDownLatch(1);
 
@@ -191,9 +204,16 @@ final class KernelWarmup {
                 x[i] = (float) r.nextGaussian();
             }
             float[] y = new float[(TILED + 2) * ROWS];
-            // First the kernels a forward pass needs: the layers' (the pass waits for them), then
-            // the output's (the pass runs its layers meanwhile).
+            // First the kernels a forward pass needs: the layers' for a short prompt (a pass of
+            // MatMul.SMALL_BATCH_KERNELS tokens or more waits for them), then for one row (shorter
+            // passes wait for those too), then the output's (the pass runs its layers meanwhile).
             layerKernels(samples, mm, x, y);
+            promptReady.countDown();
+            for (Sample s : samples) {
+                if (s.batched()) {
+                    untilCompiled(mm, s.matrix(), x, y, 1);
+                }
+            }
             layersReady.countDown();
             for (Sample s : samples) {
                 if (!s.batched()) {
@@ -249,6 +269,7 @@ final class KernelWarmup {
         } catch (RuntimeException e) {
             // An optimization only: the real products report any real problem.
         } finally {
+            promptReady.countDown();
             layersReady.countDown();
             outputReady.countDown();
         }
@@ -299,19 +320,15 @@ final class KernelWarmup {
     }
 
     /**
-     * Multiplies the sample with one activation row (and, for {@code batch} > 1, with that many,
-     * the small-batch path of a short prompt) until a product runs compiled, at most
-     * {@link #FIRST_CALLS} times. With the launcher's flags the first call does it: the kernels'
+     * Multiplies the sample with {@code batch} activation rows until a product runs compiled, at
+     * most {@link #FIRST_CALLS} times. With the launcher's flags the first call does it: the kernels'
      * compiles are blocking there, so that call returns with C2's code in place. Without them
      * (default thresholds) no few calls would, and the forward pass is not held up for long.
      */
     private void untilCompiled(MatMul mm, Matrix sample, float[] x, float[] y, int batch) {
         for (int call = 0; call < FIRST_CALLS && !closing; call++) {
             long start = System.nanoTime();
-            mm.matMul(sample, x, 1, y);
-            if (batch > 1) {
-                mm.matMul(sample, x, batch, y);
-            }
+            mm.matMul(sample, x, batch, y);
             if (System.nanoTime() - start < COMPILED_CALL_NANOS) {
                 return;
             }
@@ -326,6 +343,11 @@ final class KernelWarmup {
     /** Matrices interleaved so far (for tests). */
     int interleaved() {
         return packed;
+    }
+
+    /** Whether the layers' kernels for a short prompt are compiled, or the warm-up gave up on them (for tests). */
+    boolean promptReady() {
+        return promptReady.getCount() == 0;
     }
 
     /** Whether the layers' kernels are compiled, or the warm-up gave up on them (for tests). */
@@ -344,16 +366,20 @@ final class KernelWarmup {
     }
 
     /**
-     * A forward pass is starting: the warm-up's rounds end after the current one, and the first
-     * pass waits until the layers' kernels and the vector operations are compiled (at once when
-     * they are, or when the warm-up is not running).
+     * A forward pass of {@code tokens} tokens is starting: the warm-up's rounds end after the
+     * current one, and the first pass waits until the layers' kernels it uses and the vector
+     * operations are compiled (at once when they are, or when the warm-up is not running). From
+     * {@link MatMul#SMALL_BATCH_KERNELS} tokens the layers' products take the short prompt's
+     * kernels ({@link #FIRST_BATCH} rows), which are compiled first; a shorter pass waits for the
+     * one-row kernels too.
      */
-    void yieldToWork() {
+    void yieldToWork(int tokens) {
         stop = true;
         if (thread.isAlive()) {
             long deadline = System.nanoTime() + MAX_WAIT_NANOS;
             try {
-                layersReady.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                (tokens >= MatMul.SMALL_BATCH_KERNELS ? promptReady : layersReady)
+                        .await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 OpsWarmup.await(deadline - System.nanoTime());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -125,7 +125,7 @@ public final class Session {
             }
         }
         long start = System.nanoTime();
-        model.forwardStarting();
+        model.forwardStarting(count);
         ensureRows(Math.min(maxBatch, count));
         int done = 0;
         while (done < count) {

@@ -113,9 +113,9 @@ public final class Transformer implements AutoCloseable {
 
     MatMul matMul() { return matMul; }
 
-    /** A forward pass is starting: the background kernel warm-up gives way to real work. */
-    void forwardStarting() {
-        warmup.yieldToWork();
+    /** A forward pass of {@code tokens} tokens is starting: the background kernel warm-up gives way to real work. */
+    void forwardStarting(int tokens) {
+        warmup.yieldToWork(tokens);
     }
 
     /** The output product is next: waits for its kernel if the warm-up is still compiling it. */

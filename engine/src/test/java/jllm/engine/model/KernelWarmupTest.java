@@ -37,8 +37,10 @@ class KernelWarmupTest {
         System.setProperty("jllm.warmup", "true");
         try (Parallel pool = new Parallel(2); Transformer t = Transformer.open(model, pool)) {
             KernelWarmup w = t.warmup();
-            t.forwardStarting();
-            assertThat(w.layersReady()).as("layers' kernels ready when the pass starts").isTrue();
+            t.forwardStarting(jllm.kernels.MatMul.SMALL_BATCH_KERNELS + 2);
+            assertThat(w.promptReady()).as("a short prompt's kernels ready when its pass starts").isTrue();
+            t.forwardStarting(1);
+            assertThat(w.layersReady()).as("one row's kernels ready when a one-token pass starts").isTrue();
             t.outputStarting();
             assertThat(w.outputReady()).as("output's kernel ready before the logits").isTrue();
             w.close();
