@@ -104,7 +104,7 @@ final class RowLoops {
     static void matVecQ4_0x8(MemorySegment w, long gb, int g0, int g1, float[] tot, Activation a, int n,
                              float[] y, int yOff) {
         for (int g = g0; g < g1; g++) {
-            dotQ4_0x8(w, g * gb, tot, a, n, y, yOff + Interleave.ROWS * g);
+            groupQ4_0x8(w, g * gb, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
@@ -112,7 +112,7 @@ final class RowLoops {
     static void matVecQ4_Kx8(MemorySegment w, long gb, int g0, int g1, int[] acc, float[] tot, Activation a, int n,
                              float[] y, int yOff) {
         for (int g = g0; g < g1; g++) {
-            dotQ4_Kx8(w, g * gb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
+            groupQ4_Kx8(w, g * gb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
@@ -120,7 +120,7 @@ final class RowLoops {
     static void matVecQ6_Kx8(MemorySegment w, long gb, int g0, int g1, int[] acc, float[] tot, Activation a, int n,
                              float[] y, int yOff) {
         for (int g = g0; g < g1; g++) {
-            dotQ6_Kx8(w, g * gb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
+            groupQ6_Kx8(w, g * gb, acc, tot, a, n, y, yOff + Interleave.ROWS * g);
         }
     }
 
@@ -205,6 +205,11 @@ final class RowLoops {
     // the same compiled kernel as the fully compiled loop. Inlined into the loop, the kernel
     // shared the loop's compile history, and now and then C2 left parts of it unintrinsified
     // (a product allocating its vectors: tokens/s down 20-45% for the whole run).
+    //
+    // The launcher compiles the dot* methods (a byte[] row) with C2 alone, at their second call
+    // (bin/jit-directives.json). The group* methods read the interleaved copies in place, from a
+    // MemorySegment: C2 needs C1's type profile to know its implementation class (compiled
+    // without it, decoding ran 2.5x slower), so they keep the usual tiers and their own names.
 
     private static float dotQ4_0(byte[] wb, Activation a, int n) {
         return RowKernels.q4_0(wb, a.q, 0, a.d, 0, n);
@@ -218,15 +223,15 @@ final class RowLoops {
         RowKernels.q4_0s2(wb, rb, a.qs, a.qsum32, a.d, n, y, yi);
     }
 
-    private static void dotQ4_0x8(MemorySegment w, long g, float[] tot, Activation a, int n, float[] y, int yi) {
+    private static void groupQ4_0x8(MemorySegment w, long g, float[] tot, Activation a, int n, float[] y, int yi) {
         RowKernels.q4_0x8(w, g, a.qp, a.qsum8, a.d, n / 32, y, yi, tot);
     }
 
-    private static void dotQ4_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
+    private static void groupQ4_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
         RowKernels.q4_Kx8(w, g, a.qk4, a.bsum32, a.d, n / 256, y, yi, acc, tot);
     }
 
-    private static void dotQ6_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
+    private static void groupQ6_Kx8(MemorySegment w, long g, int[] acc, float[] tot, Activation a, int n, float[] y, int yi) {
         RowKernels.q6_Kx8(w, g, a.qp, a.d, n / 256, y, yi, acc, tot);
     }
 
