@@ -239,27 +239,20 @@ public final class MatMul {
         }
         int kind = Activation.kindFor(w.type());
         MemorySegment x8 = w.interleavedIfMade();
-        if (batch >= SMALL_BATCH_KERNELS && batch <= RowKernels.A8 && x8 == null && RowKernels.Q4_A8
-                && w.type() == GgmlType.Q4_0) {
-            for (int b = 0; b < batch; b++) {
-                act.prepare(kind, x, b * w.cols(), w.cols(), b, RowKernels.A8);
+        if (batch >= SMALL_BATCH_KERNELS && x8 == null && RowKernels.Q4_A8 && w.type() == GgmlType.Q4_0) {
+            // Eight activation rows at a time; a last group too small for the eight-row kernel
+            // goes row by row.
+            int b0 = 0;
+            for (; batch - b0 >= SMALL_BATCH_KERNELS; b0 += RowKernels.A8) {
+                eightRows(w, kind, x, y, b0, Math.min(RowKernels.A8, batch - b0));
             }
-            act.transposeScales(w.cols(), batch);
-            Job j = job(w, null, x, 0, y, 0, batch, null);
-            j.a8 = true;
-            try {
-                if ((long) w.rows() * w.cols() * batch < INLINE_WORK || pool.threads() == 1) {
-                    j.run(0, w.rows());
-                } else {
-                    pool.forChunks(w.rows(), RowLoops.A8_ROWS, j);
-                }
-            } finally {
-                j.release();
+            if (b0 < batch) {
+                rowsBlocked(w, null, kind, x, y, b0, batch - b0);
             }
             return;
         }
         if (batch > 1 && rowByRow(w, x8, batch)) {
-            rowsBlocked(w, x8, kind, x, y, batch);
+            rowsBlocked(w, x8, kind, x, y, 0, batch);
             return;
         }
         for (int b = 0; b < batch; b++) {
@@ -293,9 +286,9 @@ public final class MatMul {
     public static final int ROW_BY_ROW_BATCH = 8;
 
     /**
-     * Batches from this size up to {@link #ROW_BY_ROW_BATCH} may take kernels of their own, which
-     * one row does not use: Q4_0's eight-row kernel ({@link RowKernels#q4_0a8}, with 256- and
-     * 512-bit vectors).
+     * Batches from this size may take kernels of their own, which one row does not use: Q4_0's
+     * eight-row kernel ({@link RowKernels#q4_0a8}, with 256- and 512-bit vectors, eight rows at
+     * a time below BLAS's batches).
      */
     public static final int SMALL_BATCH_KERNELS = 5;
 
@@ -451,6 +444,29 @@ public final class MatMul {
      * current x86 cores) beside the activations. 32 KB to 768 KB measured the same.
      */
     private static final int BLOCK_BYTES = 128 << 10;
+    /**
+     * Activation rows [first, first+count) of x (count at most {@link RowKernels#A8}) times a
+     * Q4_0 matrix with {@link RowKernels#q4_0a8}, into rows [first, first+count) of y.
+     */
+    private void eightRows(Matrix w, int kind, float[] x, float[] y, int first, int count) {
+        int cols = w.cols();
+        for (int b = 0; b < count; b++) {
+            act.prepare(kind, x, (first + b) * cols, cols, b, RowKernels.A8);
+        }
+        act.transposeScales(cols, count);
+        Job j = job(w, null, x, 0, y, first * w.rows(), count, null);
+        j.a8 = true;
+        try {
+            if ((long) w.rows() * cols * count < INLINE_WORK || pool.threads() == 1) {
+                j.run(0, w.rows());
+            } else {
+                pool.forChunks(w.rows(), RowLoops.A8_ROWS, j);
+            }
+        } finally {
+            j.release();
+        }
+    }
+
     /** One prepared activation per row of a small batch ({@link #rowsBlocked}); grows on demand. */
     private Activation[] acts = new Activation[0];
 
@@ -464,7 +480,7 @@ public final class MatMul {
      * a 1B model's matrices (at most 9.4 MB) fit this machine's 32 MB L3, and its 7-token prompt
      * was 5-10% faster.
      */
-    private void rowsBlocked(Matrix w, MemorySegment x8, int kind, float[] x, float[] y, int batch) {
+    private void rowsBlocked(Matrix w, MemorySegment x8, int kind, float[] x, float[] y, int first, int batch) {
         if (acts.length < batch) {
             Activation[] a = java.util.Arrays.copyOf(acts, batch);
             for (int b = acts.length; b < batch; b++) {
@@ -474,11 +490,11 @@ public final class MatMul {
         }
         int cols = w.cols();
         for (int b = 0; b < batch; b++) {
-            acts[b].prepare(kind, x, b * cols, cols, 0, 1);
+            acts[b].prepare(kind, x, (first + b) * cols, cols, 0, 1);
             matVecCodes(acts[b], w, x8);
         }
         boolean groups = x8 != null;
-        Job j = job(w, x8, x, 0, y, 0, batch, acts);
+        Job j = job(w, x8, x, 0, y, first * w.rows(), batch, acts);
         long unitBytes = groups ? Interleave.groupBytes(w.type(), cols) : w.rowBytes();
         int block = (int) Math.max(groups ? 1 : 2, (BLOCK_BYTES / unitBytes) & (groups ? -1 : -2));
         j.block = block;

@@ -536,12 +536,18 @@ final class RowKernels {
     }
 
     /**
-     * Whether small Q4_0 batches ({@link MatMul#SMALL_BATCH_KERNELS} to {@link #A8} activation rows)
-     * take {@link #q4_0a8}: with 256- and 512-bit vectors. 8192x2048, batch 7, one thread, ms per
+     * Whether Q4_0 batches of {@link MatMul#SMALL_BATCH_KERNELS} or more activation rows (below
+     * BLAS's, and where no interleaved copy exists) take {@link #q4_0a8}, eight rows at a time
+     * (a last group of fewer than {@link MatMul#SMALL_BATCH_KERNELS} row by row): with 256- and
+     * 512-bit vectors. 8192x2048, batch 7, one thread, ms per
      * activation row: 0.75-0.85 against 1.38 (the matVec kernel row by row) under
      * {@code -XX:UseAVX=2}, 0.59 against 1.02 (the 16-bit one) with AVX-512. Its cost does not
      * depend on the batch (it computes 8 rows); the matVec kernels' grows with it, and they are
-     * as fast at 4 rows. {@code -Djllm.q4.a8=false} turns it off.
+     * as fast at 4 rows. Against the tiled kernel that larger batches took before, ms per
+     * activation row: 0.66-0.73 against 0.73-0.91 at 16-64 rows under {@code -XX:UseAVX=2},
+     * 0.48-0.52 against 0.65-0.90 with AVX-512 (12 rows: as fast), and a cold prompt of 9-31
+     * tokens no longer waits for the tiled kernel's compile (21 tokens, cold 1B: first token 1.6
+     * -> 1.25-1.35 s from JVM start). {@code -Djllm.q4.a8=false} turns it off.
      */
     static final boolean Q4_A8 = Simd.ENABLED && (FL == 8 || FL == 16) && !"false".equals(System.getProperty("jllm.q4.a8"));
     /** Activation rows of {@link #q4_0a8}. */
