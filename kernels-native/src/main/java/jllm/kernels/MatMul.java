@@ -369,10 +369,7 @@ public final class MatMul {
         if (Simd.ENABLED && RowKernels.supports(w.type())) {
             Scratch sc = SCRATCH.get();
             sc.ensure((int) rb + 64, 0, RowKernels.KMETA * (cols / 256) + cols / 32);
-            for (int r = 0; r < n; r++) {
-                MemorySegment.copy(w.data(), java.lang.foreign.ValueLayout.JAVA_BYTE, (r0 + r) * rb, sc.w, 0, (int) rb);
-                RowKernels.dequantize(w.type(), sc.w, out, r * cols, sc.m, cols);
-            }
+            RowLoops.dequantize(RowKernels.kind(w.type()), w.data(), rb, r0, n, sc.w, out, sc.m, cols);
             return;
         }
         for (int r = 0; r < n; r++) {

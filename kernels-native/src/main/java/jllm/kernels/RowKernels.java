@@ -1103,8 +1103,17 @@ final class RowKernels {
 
     /** Dequantizes a row to floats: {@link #decode} into out, then the block scales applied in place. */
     static void dequantize(jllm.formats.GgmlType t, byte[] w, float[] out, int oo, float[] m, int n) {
-        decode(t, w, out, oo, m, 0, n);
-        if (t == jllm.formats.GgmlType.Q8_0 || t == jllm.formats.GgmlType.Q4_0) {
+        int k = kind(t);
+        if (k < 0) {
+            throw new IllegalArgumentException(t.toString());
+        }
+        dequantize(k, w, out, oo, m, n);
+    }
+
+    /** {@link #dequantize} by kernel kind (a literal kind folds the switches to one type's code). */
+    static void dequantize(int kind, byte[] w, float[] out, int oo, float[] m, int n) {
+        decode(kind, w, out, oo, m, 0, n);
+        if (kind == KQ8_0 || kind == KQ4_0) {
             for (int b = 0; b < n / 32; b++) {
                 FloatVector s = FloatVector.broadcast(F, m[b]);
                 for (int j = oo + 32 * b; j < oo + 32 * b + 32; j += FL) {

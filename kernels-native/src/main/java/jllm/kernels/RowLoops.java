@@ -151,6 +151,56 @@ final class RowLoops {
     /** Weight rows copied at a time by {@link #matMulQ4_0A8} (one bulk copy). */
     static final int A8_ROWS = 16;
 
+    /**
+     * Rows [r0, r0+n) of the matrix w as floats into out (row-major, cols a row), for BLAS: each
+     * row copied to wb and dequantized by its kind's method (m: scratch for the row's scales).
+     */
+    static void dequantize(int kind, MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
+        switch (kind) {
+            case RowKernels.KQ8_0 -> dequantizeQ8_0(w, rb, r0, n, wb, out, m, cols);
+            case RowKernels.KQ4_0 -> dequantizeQ4_0(w, rb, r0, n, wb, out, m, cols);
+            case RowKernels.KQ4_K -> dequantizeQ4_K(w, rb, r0, n, wb, out, m, cols);
+            case RowKernels.KQ5_K -> dequantizeQ5_K(w, rb, r0, n, wb, out, m, cols);
+            case RowKernels.KQ6_K -> dequantizeQ6_K(w, rb, r0, n, wb, out, m, cols);
+            default -> throw new IllegalArgumentException("kind " + kind);
+        }
+    }
+
+    private static void dequantizeQ8_0(MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
+        for (int r = 0; r < n; r++) {
+            RowKernels.copyRows(w, rb, r0 + r, 1, wb);
+            dotDequantizeQ8_0(wb, out, r * cols, m, cols);
+        }
+    }
+
+    private static void dequantizeQ4_0(MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
+        for (int r = 0; r < n; r++) {
+            RowKernels.copyRows(w, rb, r0 + r, 1, wb);
+            dotDequantizeQ4_0(wb, out, r * cols, m, cols);
+        }
+    }
+
+    private static void dequantizeQ4_K(MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
+        for (int r = 0; r < n; r++) {
+            RowKernels.copyRows(w, rb, r0 + r, 1, wb);
+            dotDequantizeQ4_K(wb, out, r * cols, m, cols);
+        }
+    }
+
+    private static void dequantizeQ5_K(MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
+        for (int r = 0; r < n; r++) {
+            RowKernels.copyRows(w, rb, r0 + r, 1, wb);
+            dotDequantizeQ5_K(wb, out, r * cols, m, cols);
+        }
+    }
+
+    private static void dequantizeQ6_K(MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
+        for (int r = 0; r < n; r++) {
+            RowKernels.copyRows(w, rb, r0 + r, 1, wb);
+            dotDequantizeQ6_K(wb, out, r * cols, m, cols);
+        }
+    }
+
     static void matMul(int kind, MemorySegment w, long rb, int from, int to, byte[] wb, float[] c, float[] m,
                        Activation a, int n, int batch, float[] y, int yOff, int ys) {
         switch (kind) {
@@ -237,6 +287,29 @@ final class RowLoops {
 
     private static void dotQ4_0A8(byte[] wb, int o, Activation a, int n, float[] tot, int t) {
         RowKernels.q4_0a8(wb, o, a.q, n, a.dT, tot, t);
+    }
+
+    // One row's dequantization for BLAS, a kernel like the dot products (and compiled as one, see
+    // above): "dot" for the launcher's directives.
+
+    private static void dotDequantizeQ8_0(byte[] wb, float[] out, int oo, float[] m, int n) {
+        RowKernels.dequantize(RowKernels.KQ8_0, wb, out, oo, m, n);
+    }
+
+    private static void dotDequantizeQ4_0(byte[] wb, float[] out, int oo, float[] m, int n) {
+        RowKernels.dequantize(RowKernels.KQ4_0, wb, out, oo, m, n);
+    }
+
+    private static void dotDequantizeQ4_K(byte[] wb, float[] out, int oo, float[] m, int n) {
+        RowKernels.dequantize(RowKernels.KQ4_K, wb, out, oo, m, n);
+    }
+
+    private static void dotDequantizeQ5_K(byte[] wb, float[] out, int oo, float[] m, int n) {
+        RowKernels.dequantize(RowKernels.KQ5_K, wb, out, oo, m, n);
+    }
+
+    private static void dotDequantizeQ6_K(byte[] wb, float[] out, int oo, float[] m, int n) {
+        RowKernels.dequantize(RowKernels.KQ6_K, wb, out, oo, m, n);
     }
 
     static final boolean TWO_ROWS = !"false".equals(System.getProperty("jllm.q4.rows2"));
