@@ -441,6 +441,7 @@ public final class MatMul {
      * current x86 cores) beside the activations. 32 KB to 768 KB measured the same.
      */
     private static final int BLOCK_BYTES = 128 << 10;
+
     /**
      * Activation rows [first, first+count) of x (count at most {@link RowKernels#A8}) times a
      * Q4_0 matrix with {@link RowKernels#q4_0a8}, into rows [first, first+count) of y.

@@ -128,9 +128,10 @@ final class RowLoops {
      * Rows [from, to) of a Q4_0 matrix times the activation rows of a ({@code batch} of them, at
      * most {@link RowKernels#A8}, prepared as one batch with transposed scales,
      * {@link Activation#transposeScales}), into y[yOff + b*ys + r], with {@link RowKernels#q4_0a8}.
-     * tot: this thread's scratch, a vector's floats for each of {@link #A8_ROWS} rows. Each row goes through all its columns in
-     * one call: in spans of 8 or 16 blocks (the activations' codes of a span kept in L1 across
-     * rows) it was 8-20% slower, the calls costing more than the reads from L2 they saved.
+     * tot: this thread's scratch, a vector's floats for each of {@link #A8_ROWS} rows. Each row
+     * goes through all its columns in one call: in spans of 8 or 16 blocks (the activations' codes
+     * of a span kept in L1 across rows) it was 8-20% slower, the calls costing more than the
+     * reads from L2 they saved.
      */
     static void matMulQ4_0A8(MemorySegment w, long rb, int from, int to, byte[] wb, float[] tot, Activation a, int n,
                              int batch, float[] y, int yOff, int ys) {
