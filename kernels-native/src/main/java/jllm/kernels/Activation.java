@@ -35,8 +35,10 @@ final class Activation {
     /** Row 0's Q8_K codes as shorts in the order of the 16-bit Q4_K matVec ({@link #q4kCodes}). */
     short[] qk = new short[0];
 
-    /** Q8_0 block scales transposed for {@link RowKernels#q4_0a8}: dT[8*block + row] ({@link #transposeScales}). */
+    /** Block scales transposed for the eight-row kernels: dT[8*block + row] ({@link #transposeScales}). */
     float[] dT = new float[0];
+    /** Q8_K 32-sums transposed for {@link RowKernels#q4_Ka8}: bsumT[8*k + row] ({@link #transposeQ8K}). */
+    int[] bsumT = new int[0];
 
     int cols;
 
@@ -101,6 +103,38 @@ final class Activation {
             for (int r = 0; r < a8; r++) {
                 dT[a8 * k + r] = r < batch ? d[r * nb + k] : 0f;
             }
+        }
+    }
+
+    /**
+     * After {@link #prepare} of rows 0 .. batch-1 of a batch of {@link RowKernels#A8} as Q8_K,
+     * for {@link RowKernels#q4_Ka8}: the scales (dT) and 32-sums (bsumT) transposed, 0 for the
+     * rows past the batch, and every row's codes as shorts in {@link #q4kCodes}' order at
+     * qk[row*cols ..].
+     */
+    void transposeQ8K(int cols, int batch, int lanes) {
+        int a8 = RowKernels.A8, nsb = cols / 256, nb = cols / 32;
+        if (dT.length < a8 * nsb + a8) {
+            dT = new float[a8 * nsb + a8];
+        }
+        if (bsumT.length < a8 * nb) {
+            bsumT = new int[a8 * nb];
+        }
+        if (qk.length < a8 * cols) {
+            qk = new short[a8 * cols];
+        }
+        for (int i = 0; i < nsb; i++) {
+            for (int r = 0; r < a8; r++) {
+                dT[a8 * i + r] = r < batch ? d[r * nsb + i] : 0f;
+            }
+        }
+        for (int k = 0; k < nb; k++) {
+            for (int r = 0; r < a8; r++) {
+                bsumT[a8 * k + r] = r < batch ? bsum32[r * nb + k] : 0;
+            }
+        }
+        for (int r = 0; r < batch; r++) {
+            q4kCodes(r * cols, cols, lanes);
         }
     }
 
@@ -180,13 +214,18 @@ final class Activation {
         if (qk.length < cols) {
             qk = new short[cols];
         }
+        q4kCodes(0, cols, lanes);
+    }
+
+    /** The codes of the row at q[off ..] into qk[off ..], in {@link #q4kCodes}' order. */
+    private void q4kCodes(int off, int cols, int lanes) {
         for (int base = 0; base < cols; base += 4 * lanes) {
             for (int lane = 0; lane < lanes; lane++) {
-                int e = base + 64 * (lane / 16) + 2 * (lane % 16);
-                qk[base + lane] = (short) q[e];
-                qk[base + lanes + lane] = (short) q[e + 1];
-                qk[base + 2 * lanes + lane] = (short) q[e + 32];
-                qk[base + 3 * lanes + lane] = (short) q[e + 33];
+                int e = off + base + 64 * (lane / 16) + 2 * (lane % 16), k = off + base;
+                qk[k + lane] = (short) q[e];
+                qk[k + lanes + lane] = (short) q[e + 1];
+                qk[k + 2 * lanes + lane] = (short) q[e + 32];
+                qk[k + 3 * lanes + lane] = (short) q[e + 33];
             }
         }
     }

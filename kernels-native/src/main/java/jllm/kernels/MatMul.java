@@ -131,6 +131,14 @@ public final class MatMul {
         return blas;
     }
 
+    /**
+     * Whether the product of w with {@code batch} activation rows goes to OpenBLAS (loading it
+     * when it would: the product is about to need it anyway).
+     */
+    public boolean takesBlas(Matrix w, int batch) {
+        return backend != Backend.VECTOR && w.rows() > 0 && w.cols() > 0 && useBlas(w, batch) && blas() != null;
+    }
+
     /** The backend selected (AUTO stays AUTO even when OpenBLAS is missing). */
     public Backend selectedBackend() {
         return backend;
@@ -239,7 +247,8 @@ public final class MatMul {
         }
         int kind = Activation.kindFor(w.type());
         MemorySegment x8 = w.interleavedIfMade();
-        if (batch >= SMALL_BATCH_KERNELS && x8 == null && RowKernels.Q4_A8 && w.type() == GgmlType.Q4_0) {
+        if (batch >= SMALL_BATCH_KERNELS && x8 == null && (RowKernels.Q4_A8 && w.type() == GgmlType.Q4_0
+                || RowKernels.Q4K_A8 && w.type() == GgmlType.Q4_K)) {
             // Eight activation rows at a time; a last group too small for the eight-row kernel
             // goes row by row.
             int b0 = 0;
@@ -286,9 +295,9 @@ public final class MatMul {
     public static final int ROW_BY_ROW_BATCH = 8;
 
     /**
-     * Batches from this size may take kernels of their own, which one row does not use: Q4_0's
-     * eight-row kernel ({@link RowKernels#q4_0a8}, with 256- and 512-bit vectors, eight rows at
-     * a time below BLAS's batches).
+     * Batches from this size may take kernels of their own, which one row does not use: the
+     * eight-row kernels, eight rows at a time below BLAS's batches (Q4_0's, {@link RowKernels#q4_0a8},
+     * with 256- and 512-bit vectors; Q4_K's, {@link RowKernels#q4_Ka8}, with 256-bit ones).
      */
     public static final int SMALL_BATCH_KERNELS = 5;
 
@@ -451,7 +460,11 @@ public final class MatMul {
         for (int b = 0; b < count; b++) {
             act.prepare(kind, x, (first + b) * cols, cols, b, RowKernels.A8);
         }
-        act.transposeScales(cols, count);
+        if (w.type() == GgmlType.Q4_K) {
+            act.transposeQ8K(cols, count, RowKernels.q4kLanes());
+        } else {
+            act.transposeScales(cols, count);
+        }
         Job j = job(w, null, x, 0, y, first * w.rows(), count, null);
         j.a8 = true;
         try {
@@ -577,6 +590,8 @@ public final class MatMul {
         final float[] tot = new float[Math.max(8, VecKernels.F.length())];
         /** The eight-row Q4_0 kernel's totals, a vector's floats for each row of a copied block ({@link RowLoops#matMulQ4_0A8}). */
         final float[] tot8 = new float[VecKernels.FL * RowLoops.A8_ROWS];
+        /** The eight-row Q4_K kernel's running integer sums, 8 per activation row ({@link RowLoops#matMulQ4_KA8}). */
+        final int[] acc64 = new int[8 * RowKernels.A8];
         float[] c = new float[0];
         float[] m = new float[0];
 
@@ -606,7 +621,11 @@ public final class MatMul {
         Scratch sc = SCRATCH.get();
         if (j.a8) {
             sc.ensure(RowLoops.A8_ROWS * (int) j.rowBytes + 64, 0, 0);
-            RowLoops.matMulQ4_0A8(j.w, j.rowBytes, from, to, sc.w, sc.tot8, act, j.cols, j.batch, j.y, j.yOff, j.rows);
+            if (j.type == GgmlType.Q4_K) {
+                RowLoops.matMulQ4_KA8(j.w, j.rowBytes, from, to, sc.w, sc.acc64, sc.tot8, act, j.cols, j.batch, j.y, j.yOff, j.rows);
+            } else {
+                RowLoops.matMulQ4_0A8(j.w, j.rowBytes, from, to, sc.w, sc.tot8, act, j.cols, j.batch, j.y, j.yOff, j.rows);
+            }
             return;
         }
         if (j.acts != null) {

@@ -983,6 +983,97 @@ final class RowKernels {
         return IntVector.broadcast(IK, (word >>> shift) & 0xFF).blend((word >>> (shift + 16)) & 0xFF, HIGH8);
     }
 
+    /**
+     * Whether Q4_K batches of {@link MatMul#SMALL_BATCH_KERNELS} or more activation rows (below
+     * BLAS's, where no interleaved copy exists) take {@link #q4_Ka8}, eight rows at a time: with
+     * 256-bit vectors, where {@link #q4_Ks} works on 16 shorts. {@code -Djllm.q4k.a8=false} turns
+     * it off.
+     */
+    static final boolean Q4K_A8 = K_SHORT && SL == 16 && !"false".equals(System.getProperty("jllm.q4k.a8"));
+
+    /**
+     * One Q4_K row (at w[o]) times {@link #A8} activation rows at once, each as {@link #q4_Ks}
+     * computes it, so with the same results bit for bit: row a's codes in q4_Ks' order at
+     * qk[a*n ..] ({@link Activation#q4kCodesRows}), its 32-sums and Q8_K scales transposed in
+     * bsumT (bsumT[8*k + a], k the 32-block) and dT (dT[8*i + a], i the super-block; 0 for rows
+     * past the batch); row a's total into tot[t + a]. The nibbles of each group are unpacked once
+     * for all eight rows, the rows' exact integer sums reduced together ({@link #sum8}), and the
+     * mins' sums taken as one vector over the rows. acc: 64 ints of scratch (the rows' running
+     * sums: no vector is carried around a loop, see {@link #q4_0x8}).
+     */
+    static void q4_Ka8(byte[] w, int o0, short[] qk, int n, int[] bsumT, float[] dT, int[] acc, float[] tot, int t) {
+        FloatVector.zero(F).intoArray(tot, t);
+        for (int i = 0; i < n / 256; i++) {
+            int o = o0 + 144 * i;
+            int u0 = intLE(w, o + 4), u1 = intLE(w, o + 8), u2 = intLE(w, o + 12);
+            int sc0 = u0 & 0x3f3f3f3f, sc1 = kScales(u0, u2), mn0 = u1 & 0x3f3f3f3f, mn1 = kMins(u1, u2);
+            for (int a = 0; a < A8; a++) {
+                IntVector.zero(IK).intoArray(acc, 8 * a);
+            }
+            for (int j = 0; j < 2; j++) {   // as q4_Ks: group g is chunk g, two groups a turn
+                q4kGroups(w, o + 16 + 32 * j, qk, n, 256 * i + 64 * j, scale(sc0, 16 * j), scale(sc0, 16 * j + 8), acc);
+                q4kGroups(w, o + 80 + 32 * j, qk, n, 256 * i + 128 + 64 * j, scale(sc1, 16 * j), scale(sc1, 16 * j + 8), acc);
+            }
+            IntVector isum = sum8(IntVector.fromArray(IK, acc, 0), IntVector.fromArray(IK, acc, 8),
+                    IntVector.fromArray(IK, acc, 16), IntVector.fromArray(IK, acc, 24),
+                    IntVector.fromArray(IK, acc, 32), IntVector.fromArray(IK, acc, 40),
+                    IntVector.fromArray(IK, acc, 48), IntVector.fromArray(IK, acc, 56));
+            int k = 8 * (8 * i);
+            IntVector summs = IntVector.fromArray(IK, bsumT, k).mul(mn0 & 0xFF)
+                    .add(IntVector.fromArray(IK, bsumT, k + 8).mul((mn0 >>> 8) & 0xFF))
+                    .add(IntVector.fromArray(IK, bsumT, k + 16).mul((mn0 >>> 16) & 0xFF)
+                            .add(IntVector.fromArray(IK, bsumT, k + 24).mul(mn0 >>> 24)))
+                    .add(IntVector.fromArray(IK, bsumT, k + 32).mul(mn1 & 0xFF)
+                            .add(IntVector.fromArray(IK, bsumT, k + 40).mul((mn1 >>> 8) & 0xFF))
+                            .add(IntVector.fromArray(IK, bsumT, k + 48).mul((mn1 >>> 16) & 0xFF)
+                                    .add(IntVector.fromArray(IK, bsumT, k + 56).mul(mn1 >>> 24))));
+            FloatVector dx = FloatVector.fromArray(F, dT, A8 * i);
+            FloatVector plus = dx.mul(half(w, o)).mul((FloatVector) isum.convertShape(VectorOperators.I2F, F, 0));
+            FloatVector minus = dx.mul(half(w, o + 2)).mul((FloatVector) summs.convertShape(VectorOperators.I2F, F, 0));
+            FloatVector.fromArray(F, tot, t).add(plus.sub(minus)).intoArray(tot, t);
+        }
+    }
+
+    /**
+     * {@link #q4kGroup} for the eight activation rows (codes of row a at qk[a*n + e ..]): the
+     * group's nibbles unpacked once, each row's products added to its running sums acc[8a ..].
+     */
+    private static void q4kGroups(byte[] w, int qo, short[] qk, int n, int e, IntVector sLo, IntVector sHi, int[] acc) {
+        ShortVector x = ByteVector.fromArray(BW, w, qo).reinterpretAsShorts();
+        ShortVector n0 = x.and((short) 0x0F), n1 = x.lanewise(VectorOperators.LSHR, 8).and((short) 0x0F);
+        ShortVector n2 = x.lanewise(VectorOperators.LSHR, 4).and((short) 0x0F), n3 = x.lanewise(VectorOperators.LSHR, 12);
+        for (int a = 0; a < A8; a++) {
+            int ea = a * n + e;
+            ShortVector lo = n0.mul(ShortVector.fromArray(SK, qk, ea)).add(n1.mul(ShortVector.fromArray(SK, qk, ea + SL)));
+            ShortVector hi = n2.mul(ShortVector.fromArray(SK, qk, ea + 2 * SL)).add(n3.mul(ShortVector.fromArray(SK, qk, ea + 3 * SL)));
+            pairs(lo).mul(sLo).add(pairs(hi).mul(sHi)).add(IntVector.fromArray(IK, acc, 8 * a)).intoArray(acc, 8 * a);
+        }
+    }
+
+    private static final VectorMask<Integer> IBIT1 = intLaneBit(1), IBIT2 = intLaneBit(2), IBIT4 = intLaneBit(4);
+    private static final VectorShuffle<Integer> IXOR1 = VectorShuffle.fromOp(IK, i -> i ^ 1),
+            IXOR2 = VectorShuffle.fromOp(IK, i -> i ^ 2), IXOR4 = VectorShuffle.fromOp(IK, i -> i ^ 4);
+
+    private static VectorMask<Integer> intLaneBit(int k) {
+        boolean[] m = new boolean[IK.length()];
+        for (int i = 0; i < m.length; i++) {
+            m[i] = (i & k) != 0;
+        }
+        return VectorMask.fromArray(IK, m, 0);
+    }
+
+    /** {@link #sum8} for 8-lane int vectors. */
+    private static IntVector sum8(IntVector a0, IntVector a1, IntVector a2, IntVector a3,
+                                  IntVector a4, IntVector a5, IntVector a6, IntVector a7) {
+        IntVector s03 = pairSum(pairSum(a0, a1, IBIT1, IXOR1), pairSum(a2, a3, IBIT1, IXOR1), IBIT2, IXOR2);
+        IntVector s47 = pairSum(pairSum(a4, a5, IBIT1, IXOR1), pairSum(a6, a7, IBIT1, IXOR1), IBIT2, IXOR2);
+        return pairSum(s03, s47, IBIT4, IXOR4);
+    }
+
+    private static IntVector pairSum(IntVector x, IntVector y, VectorMask<Integer> bit, VectorShuffle<Integer> swap) {
+        return x.blend(y, bit).add(y.blend(x, bit).rearrange(swap));
+    }
+
     /** Activation codes per 16-bit lane in {@link #q4_Ks}' order, for {@link Activation#q4kCodes}. */
     static int q4kLanes() {
         return SL;

@@ -149,6 +149,23 @@ final class RowLoops {
         }
     }
 
+    /** {@link #matMulQ4_0A8} for Q4_K, with {@link RowKernels#q4_Ka8} ({@link Activation#transposeQ8K}); acc: 64 ints of scratch. */
+    static void matMulQ4_KA8(MemorySegment w, long rb, int from, int to, byte[] wb, int[] acc, float[] tot, Activation a, int n,
+                             int batch, float[] y, int yOff, int ys) {
+        for (int r0 = from; r0 < to; r0 += A8_ROWS) {
+            int count = Math.min(A8_ROWS, to - r0);
+            RowKernels.copyRows(w, rb, r0, count, wb);
+            for (int r = 0; r < count; r++) {
+                dotQ4_KA8(wb, r * (int) rb, a, n, acc, tot, VecKernels.FL * r);
+            }
+            for (int r = 0; r < count; r++) {
+                for (int b = 0; b < batch; b++) {
+                    y[yOff + b * ys + r0 + r] = tot[VecKernels.FL * r + b];
+                }
+            }
+        }
+    }
+
     /** Weight rows copied at a time by {@link #matMulQ4_0A8} (one bulk copy). */
     static final int A8_ROWS = 16;
 
@@ -288,6 +305,10 @@ final class RowLoops {
 
     private static void dotQ4_0A8(byte[] wb, int o, Activation a, int n, float[] tot, int t) {
         RowKernels.q4_0a8(wb, o, a.q, n, a.dT, tot, t);
+    }
+
+    private static void dotQ4_KA8(byte[] wb, int o, Activation a, int n, int[] acc, float[] tot, int t) {
+        RowKernels.q4_Ka8(wb, o, a.qk, n, a.bsumT, a.dT, acc, tot, t);
     }
 
     // One row's dequantization for BLAS, a kernel like the dot products (and compiled as one, see
