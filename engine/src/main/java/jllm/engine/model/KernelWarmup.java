@@ -360,7 +360,7 @@ final class KernelWarmup {
         return outputReady.getCount() == 0;
     }
 
-    /** Whether the warm-up thread is still running (for tests). */
+    /** Whether the warm-up thread is still running. */
     boolean running() {
         return thread.isAlive();
     }
@@ -371,16 +371,30 @@ final class KernelWarmup {
      * operations are compiled (at once when they are, or when the warm-up is not running). From
      * {@link MatMul#SMALL_BATCH_KERNELS} tokens the layers' products take the short prompt's
      * kernels ({@link #FIRST_BATCH} rows), which are compiled first; a shorter pass waits for the
-     * one-row kernels too.
+     * one-row kernels too; a pass whose layers all go to OpenBLAS ({@code onBlas}) waits for none
+     * (its last layer's last row waits for the one-row kernels, {@link #awaitOneRowKernels}).
      */
-    void yieldToWork(int tokens) {
+    void yieldToWork(int tokens, boolean onBlas) {
         stop = true;
         if (thread.isAlive()) {
             long deadline = System.nanoTime() + MAX_WAIT_NANOS;
             try {
-                (tokens >= MatMul.SMALL_BATCH_KERNELS ? promptReady : layersReady)
-                        .await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (!onBlas) {
+                    (tokens >= MatMul.SMALL_BATCH_KERNELS ? promptReady : layersReady)
+                            .await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                }
                 OpsWarmup.await(deadline - System.nanoTime());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A pass's last row is about to go through the last layer alone: waits until the one-row kernels are compiled. */
+    void awaitOneRowKernels() {
+        if (thread.isAlive()) {
+            try {
+                layersReady.await(MAX_WAIT_NANOS, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

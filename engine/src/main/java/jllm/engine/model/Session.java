@@ -125,7 +125,7 @@ public final class Session {
             }
         }
         long start = System.nanoTime();
-        model.forwardStarting(count);
+        model.forwardStarting(Math.min(maxBatch, count));
         ensureRows(Math.min(maxBatch, count));
         int done = 0;
         while (done < count) {
@@ -232,6 +232,7 @@ public final class Session {
         if (l == c.layers() - 1 && n > 1) {
             // Only the last token's logits are wanted: like llama.cpp, finish the last layer for
             // that row alone (it also decides which rows llama.cpp's quantized GEMM sees).
+            model.lastRowStarting();
             System.arraycopy(att, (n - 1) * qd, att, 0, qd);
             System.arraycopy(x, (n - 1) * dim, x, 0, dim);
             n = 1;

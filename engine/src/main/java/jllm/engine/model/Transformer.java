@@ -113,9 +113,29 @@ public final class Transformer implements AutoCloseable {
 
     MatMul matMul() { return matMul; }
 
-    /** A forward pass of {@code tokens} tokens is starting: the background kernel warm-up gives way to real work. */
+    /**
+     * A forward pass whose first step multiplies {@code tokens} rows is starting: the background
+     * kernel warm-up gives way to real work.
+     */
     void forwardStarting(int tokens) {
-        warmup.yieldToWork(tokens);
+        warmup.yieldToWork(tokens, warmup.running() && layersOnBlas(tokens));
+    }
+
+    /** Whether every layer matrix's product with {@code tokens} rows goes to OpenBLAS. */
+    private boolean layersOnBlas(int tokens) {
+        for (ModelWeights.Layer l : weights.layers()) {
+            for (Matrix m : new Matrix[] {l.wq(), l.wk(), l.wv(), l.wqkv(), l.wo(), l.wGate(), l.wUp(), l.wDown()}) {
+                if (m != null && !matMul.takesBlas(m, tokens)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** The last layer of a prompt goes on for its last token alone: waits for the one-row kernels if the warm-up is still compiling them. */
+    void lastRowStarting() {
+        warmup.awaitOneRowKernels();
     }
 
     /** The output product is next: waits for its kernel if the warm-up is still compiling it. */

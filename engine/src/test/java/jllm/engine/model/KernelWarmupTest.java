@@ -41,6 +41,8 @@ class KernelWarmupTest {
             assertThat(w.promptReady()).as("a short prompt's kernels ready when its pass starts").isTrue();
             t.forwardStarting(1);
             assertThat(w.layersReady()).as("one row's kernels ready when a one-token pass starts").isTrue();
+            t.lastRowStarting();
+            assertThat(w.layersReady()).as("one row's kernels ready for a prompt's last row").isTrue();
             t.outputStarting();
             assertThat(w.outputReady()).as("output's kernel ready before the logits").isTrue();
             w.close();
