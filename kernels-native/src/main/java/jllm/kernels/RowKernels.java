@@ -483,16 +483,19 @@ final class RowKernels {
                 .add(s.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(S16, qs, 32 * b + 16)));
     }
 
-    private static final VectorMask<Short> BIT8 = shortLaneBit(8);
+    private static final VectorMask<Short> BIT8 = VectorMask.fromLong(S16, laneBits(16, 8));
     private static final VectorShuffle<Short> XOR8 = VectorShuffle.fromOp(S16, i -> i ^ 8), XOR4 = VectorShuffle.fromOp(S16, i -> i ^ 4),
             XOR2 = VectorShuffle.fromOp(S16, i -> i ^ 2), XOR1 = VectorShuffle.fromOp(S16, i -> i ^ 1);
 
-    private static VectorMask<Short> shortLaneBit(int k) {
-        boolean[] m = new boolean[16];
-        for (int i = 0; i < 16; i++) {
-            m[i] = (i & k) != 0;
+    /** The bits of a mask over {@code lanes} lanes that holds lane i where {@code (i & k) != 0} (the pairwise sums' blends). */
+    private static long laneBits(int lanes, int k) {
+        long bits = 0;
+        for (int i = 0; i < lanes; i++) {
+            if ((i & k) != 0) {
+                bits |= 1L << i;
+            }
         }
-        return VectorMask.fromArray(S16, m, 0);
+        return bits;
     }
 
     /**
@@ -607,18 +610,11 @@ final class RowKernels {
                 w1.fma(FloatVector.fromArray(F, q, x + 8), w0.mul(FloatVector.fromArray(F, q, x)))));
     }
 
-    private static final VectorMask<Float> FBIT1 = floatLaneBit(1), FBIT2 = floatLaneBit(2), FBIT4 = floatLaneBit(4);
+    private static final VectorMask<Float> FBIT1 = VectorMask.fromLong(F, laneBits(FL, 1)),
+            FBIT2 = VectorMask.fromLong(F, laneBits(FL, 2)), FBIT4 = VectorMask.fromLong(F, laneBits(FL, 4));
     private static final VectorShuffle<Float> FXOR1 = VectorShuffle.fromOp(F, i -> (i ^ 1) % FL),
             FXOR2 = VectorShuffle.fromOp(F, i -> (i ^ 2) % FL), FXOR4 = VectorShuffle.fromOp(F, i -> (i ^ 4) % FL),
             FXOR8 = VectorShuffle.fromOp(F, i -> (i ^ 8) % FL);
-
-    private static VectorMask<Float> floatLaneBit(int k) {
-        boolean[] m = new boolean[FL];
-        for (int i = 0; i < FL; i++) {
-            m[i] = (i & k) != 0;
-        }
-        return VectorMask.fromArray(F, m, 0);
-    }
 
     /**
      * Lane a: the sum of all 8 lanes of a_a (8-lane vectors; of 16 lanes, lanes a and 8+a hold
@@ -1050,17 +1046,10 @@ final class RowKernels {
         }
     }
 
-    private static final VectorMask<Integer> IBIT1 = intLaneBit(1), IBIT2 = intLaneBit(2), IBIT4 = intLaneBit(4);
+    private static final VectorMask<Integer> IBIT1 = VectorMask.fromLong(IK, laneBits(IK.length(), 1)),
+            IBIT2 = VectorMask.fromLong(IK, laneBits(IK.length(), 2)), IBIT4 = VectorMask.fromLong(IK, laneBits(IK.length(), 4));
     private static final VectorShuffle<Integer> IXOR1 = VectorShuffle.fromOp(IK, i -> i ^ 1),
             IXOR2 = VectorShuffle.fromOp(IK, i -> i ^ 2), IXOR4 = VectorShuffle.fromOp(IK, i -> i ^ 4);
-
-    private static VectorMask<Integer> intLaneBit(int k) {
-        boolean[] m = new boolean[IK.length()];
-        for (int i = 0; i < m.length; i++) {
-            m[i] = (i & k) != 0;
-        }
-        return VectorMask.fromArray(IK, m, 0);
-    }
 
     /** {@link #sum8} for 8-lane int vectors. */
     private static IntVector sum8(IntVector a0, IntVector a1, IntVector a2, IntVector a3,

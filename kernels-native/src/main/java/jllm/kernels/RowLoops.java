@@ -172,6 +172,8 @@ final class RowLoops {
     /**
      * Rows [r0, r0+n) of the matrix w as floats into out (row-major, cols a row), for BLAS: each
      * row copied to wb and dequantized by its kind's method (m: scratch for the row's scales).
+     * One loop per kind, as for {@link #matVec}: a Q4_K_M file's Q6_K rows would otherwise throw
+     * away a loop compiled for its Q4_K ones.
      */
     static void dequantize(int kind, MemorySegment w, long rb, int r0, int n, byte[] wb, float[] out, float[] m, int cols) {
         switch (kind) {

@@ -392,20 +392,19 @@ final class KernelWarmup {
 
     /** A pass's last row is about to go through the last layer alone: waits until the one-row kernels are compiled. */
     void awaitOneRowKernels() {
-        if (thread.isAlive()) {
-            try {
-                layersReady.await(MAX_WAIT_NANOS, TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        awaitWhileRunning(layersReady);
     }
 
     /** A forward pass is about to multiply by the output matrix: waits until its kernel is compiled. */
     void awaitOutputKernel() {
+        awaitWhileRunning(outputReady);
+    }
+
+    /** Waits at most {@link #MAX_WAIT_NANOS} for the latch, at once when the warm-up is not running. */
+    private void awaitWhileRunning(CountDownLatch ready) {
         if (thread.isAlive()) {
             try {
-                outputReady.await(MAX_WAIT_NANOS, TimeUnit.NANOSECONDS);
+                ready.await(MAX_WAIT_NANOS, TimeUnit.NANOSECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
